@@ -1,0 +1,144 @@
+"""Lobbies: farm lobbies, auto industry, exporters; one class, different stakes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from mesa import Agent
+
+from sim import rules
+from sim.utility import Piecewise, dissatisfaction_term
+
+if TYPE_CHECKING:
+    from sim.model import NegotiationModel
+    from sim.scenario import Lobby as LobbySpec
+
+
+class Lobby(Agent):
+    """An interest group that presses its government according to what is on the table.
+
+    Rules:
+        * **Dissatisfaction** ``D(x)`` is reference-dependent and loss-averse, convex in the
+          size of the loss (prospect theory: Kahneman & Tversky 1979, Tversky & Kahneman
+          1991). A protectionist lobby's reference is today's protection, an exporter lobby's
+          parity with its competitors (e.g. the TPP terms its rivals enjoy), so neither starts
+          at an extreme by construction (DESIGN.md, "Agents", 1).
+        * **Pressure** ``P_t = inertia P_{t-1} + (1 - inertia) shock (strength * salience *
+          D(worst offer on the table) / D(worst deal) + outrage)``: the lobby fears the worst offer tabled by
+          anyone, feels it more as its country's election nears, and mobilises with random
+          shocks (Grossman & Helpman 1994 for the political-support channel; Conconi,
+          Facchini & Zanardi 2014 for election proximity).
+        * **Red lines**: while an offer on the table crosses one, ``outrage`` adds to pressure.
+        * **Reaction to a tentative deal**: before ratification the lobby's pressure jumps to
+          what the deal itself would provoke, without inertia (Putnam 1988: level-II
+          constituents mobilise on the actual agreement).
+
+    Attributes:
+        name: Scenario key of the lobby.
+        country: Party whose government it presses.
+        pressure: Current pressure ``P``.
+        dissatisfaction: ``D`` of the worst offer on the table this step, as a share of its
+            dissatisfaction with the worst possible deal.
+    """
+
+    def __init__(self, model: NegotiationModel, name: str, spec: LobbySpec) -> None:
+        super().__init__(model)
+        self.name = name
+        self.label = spec.label
+        self.country = spec.country
+        self.wants = spec.wants
+        self.strength = float(spec.strength)
+        self.base_weight = float(spec.base_weight)
+        self.inertia = float(spec.inertia)
+        self.shock_sd = float(spec.shock_sd)
+        self.outrage = float(spec.outrage)
+        self.reaction = float(spec.reaction)
+        scenario = model.spec
+        self.terms: list[Piecewise | None] = []
+        self.red_lines: list[float | None] = []
+        for j, sector in enumerate(model.sector_names):
+            stake = spec.stakes.get(sector)
+            if stake is None or float(stake) == 0.0:
+                self.terms.append(None)
+            else:
+                ref = scenario.reference_level(sector, spec.reference_for(sector, {}))
+                self.terms.append(
+                    dissatisfaction_term(
+                        model.breaks[j],
+                        wants=self.wants,
+                        reference=ref,
+                        stake=float(stake),
+                        loss_aversion=float(spec.loss_aversion),
+                        convexity=float(spec.convexity),
+                    )
+                )
+            line = spec.red_lines.get(sector)
+            self.red_lines.append(None if line is None else scenario.reference_level(sector, line))
+        # Dissatisfaction with the worst deal it can imagine (every staked sector against it):
+        # pressure is driven by D relative to this, so strength and salience alone set its scale.
+        worst = [
+            (1.0 if self.wants == "protection" else 0.0) if term is not None else 0.0
+            for term in self.terms
+        ]
+        self.worst_dissatisfaction = max(self.dissatisfaction_with(worst), 1e-12)
+        self.pressure = 0.0
+        self.dissatisfaction = 0.0
+
+    # -- what it feels ---------------------------------------------------------------------
+
+    def dissatisfaction_with(self, x: Sequence[float]) -> float:
+        """``D(x)``: summed over the sectors it has a stake in."""
+        total = 0.0
+        for term, xj in zip(self.terms, x, strict=True):
+            if term is not None:
+                total += term(xj)
+        return total
+
+    def relative_dissatisfaction(self, x: Sequence[float]) -> float:
+        """``D(x)`` as a share of its dissatisfaction with the worst deal (1 = the worst)."""
+        return self.dissatisfaction_with(x) / self.worst_dissatisfaction
+
+    def crosses_red_line(self, x: Sequence[float], tol: float) -> bool:
+        """True if ``x`` goes past one of its red lines in the direction it fears."""
+        for line, xj in zip(self.red_lines, x, strict=True):
+            if line is None:
+                continue
+            if self.wants == "protection" and xj > line + tol:
+                return True
+            if self.wants == "liberalisation" and xj < line - tol:
+                return True
+        return False
+
+    # -- what it does ----------------------------------------------------------------------
+
+    def update_pressure(self) -> None:
+        """Step 1: observe the offers on the table and press accordingly."""
+        model = self.model
+        tabled = [x for x in model.table.values() if x is not None]
+        if tabled:
+            self.dissatisfaction = max(self.relative_dissatisfaction(x) for x in tabled)
+            crossed = any(self.crosses_red_line(x, model.tol) for x in tabled)
+        else:
+            self.dissatisfaction = 0.0
+            crossed = False
+        shock = rules.mobilisation_shock(float(self.rng.standard_normal()), self.shock_sd)
+        self.pressure = rules.lobby_pressure(
+            self.pressure,
+            strength=self.strength,
+            salience=model.salience[self.country],
+            dissatisfaction=self.dissatisfaction,
+            inertia=self.inertia,
+            shock=shock,
+            outrage=self.outrage if crossed else 0.0,
+        )
+
+    def react_to_deal(self, deal: Sequence[float]) -> None:
+        """Step 4: before ratification, pressure jumps to what the deal itself provokes."""
+        model = self.model
+        d = self.relative_dissatisfaction(deal)
+        outrage = self.outrage if self.crosses_red_line(deal, model.tol) else 0.0
+        provoked = self.reaction * (
+            self.strength * model.salience[self.country] * max(d, 0.0) + outrage
+        )
+        self.pressure = max(self.pressure, provoked)

@@ -1,0 +1,160 @@
+"""Analysis of an outcome: win-sets, Pareto frontier, Nash bargaining solution.
+
+Utilities are concave, so the set of feasible utility pairs is convex and every point of its
+Pareto frontier maximises some weighted sum of the parties' utilities. The frontier is traced
+with the same closed-form per-sector solver the negotiators use (``sim.offers``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sim.offers import _solve, best_offer
+from sim.utility import Piecewise
+
+
+@dataclass(frozen=True, slots=True)
+class Side:
+    """One party seen from outside: per-sector utilities, constant term and disagreement point.
+
+    Attributes:
+        utilities: Per-sector utility functions.
+        constant: Added to the sum over sectors (the strategic value ``V``).
+        floor: Lowest acceptable utility (``R + m``) for the win-set.
+        disagreement: Utility of no deal (``R``), the Nash disagreement point.
+    """
+
+    utilities: Sequence[Piecewise]
+    constant: float
+    floor: float
+    disagreement: float
+
+    def value(self, x: Sequence[float]) -> float:
+        """Total utility of ``x``."""
+        total = self.constant
+        for u, xj in zip(self.utilities, x, strict=True):
+            total += u(xj)
+        return total
+
+
+def zone_of_agreement(
+    sides: Sequence[Side],
+    lo: Sequence[float],
+    hi: Sequence[float],
+    tol: float = 1e-9,
+    theta0: float | None = None,
+) -> tuple[bool, float | None]:
+    """Do the win-sets intersect? Return ``(non_empty, theta)`` (``theta``: a warm start).
+
+    Two parties: exact. Maximise the second side's utility subject to the first one's floor
+    and check the second one's floor (Putnam 1988: a deal needs both win-sets). More parties:
+    a multiplicative-weights search on the weights of ``sum_c mu_c (U_c - floor_c)``, exact
+    when it finds a point, conservative (may miss a thin zone) when it does not.
+    """
+    if any(a > b + tol for a, b in zip(lo, hi, strict=True)):
+        return False, None
+    if len(sides) == 2:
+        a, b = sides
+        res = best_offer(b.utilities, a.utilities, a.floor - a.constant, lo, hi, theta0=theta0)
+        if not res.feasible:
+            return False, None
+        return b.value(res.x) >= b.floor - tol, res.theta
+    return _zone_many(sides, lo, hi, tol), None
+
+
+def _zone_many(sides: Sequence[Side], lo: Sequence[float], hi: Sequence[float], tol: float) -> bool:
+    n = len(sides)
+    mu = [1.0 / n] * n
+    m = len(lo)
+    for _ in range(200):
+        x = []
+        for j in range(m):
+            h = Piecewise.zero(sides[0].utilities[j].breaks)
+            for k in range(1, n):
+                h.add_scaled(sides[k].utilities[j], mu[k])
+            xs, _ = _solve([h], [sides[0].utilities[j]], mu[0] / (mu[0] + 1.0), [lo[j]], [hi[j]])
+            x.append(xs[0])
+        surplus = [s.value(x) - s.floor for s in sides]
+        if min(surplus) >= -tol:
+            return True
+        scale = max(abs(v) for v in surplus) or 1.0
+        mu = [w * math.exp(-0.5 * v / scale) for w, v in zip(mu, surplus, strict=True)]
+        total = sum(mu)
+        mu = [w / total for w in mu]
+    return False
+
+
+def pareto_frontier(
+    a: Side, b: Side, lo: Sequence[float], hi: Sequence[float], points: int = 101
+) -> list[tuple[float, float, list[float]]]:
+    """Points ``(U_a, U_b, x)`` on the Pareto frontier of two parties, ordered by ``U_a``.
+
+    Each point maximises ``(1 - theta) U_b + theta U_a`` for ``theta`` spaced so that points
+    spread along the frontier.
+    """
+    out = []
+    for i in range(points):
+        theta = 0.5 - 0.5 * math.cos(math.pi * i / (points - 1))
+        theta = min(max(theta, 1e-9), 1.0 - 1e-9)
+        x, _ = _solve(b.utilities, a.utilities, theta, lo, hi)
+        out.append((a.value(x), b.value(x), x))
+    out.sort(key=lambda p: p[0])
+    return out
+
+
+def nash_solution(
+    a: Side, b: Side, lo: Sequence[float], hi: Sequence[float]
+) -> tuple[float, float, list[float]] | None:
+    """The Nash bargaining solution: maximise ``(U_a - d_a)(U_b - d_b)`` on the frontier.
+
+    Nash (1950). A golden-section search over the frontier's weight, refined from the best of
+    a coarse scan; None when no deal gives both sides more than no deal.
+    """
+
+    def point(theta: float) -> tuple[float, float, list[float], float]:
+        x, _ = _solve(b.utilities, a.utilities, theta, lo, hi)
+        ua, ub = a.value(x), b.value(x)
+        ga, gb = ua - a.disagreement, ub - b.disagreement
+        product = ga * gb if ga > 0 and gb > 0 else -math.inf
+        return ua, ub, x, product
+
+    grid = [0.001 + 0.998 * i / 200 for i in range(201)]
+    scores = [point(t)[3] for t in grid]
+    k = max(range(len(grid)), key=scores.__getitem__)
+    if scores[k] == -math.inf:
+        return None
+    left, right = grid[max(k - 1, 0)], grid[min(k + 1, len(grid) - 1)]
+    phi = (math.sqrt(5.0) - 1.0) / 2.0
+    c, d = right - phi * (right - left), left + phi * (right - left)
+    for _ in range(60):
+        if point(c)[3] > point(d)[3]:
+            right = d
+        else:
+            left = c
+        c, d = right - phi * (right - left), left + phi * (right - left)
+    ua, ub, x, _ = point(0.5 * (left + right))
+    return ua, ub, x
+
+
+def pareto_gap(
+    a: Side, b: Side, x: Sequence[float], lo: Sequence[float], hi: Sequence[float]
+) -> float:
+    """How much ``b`` could gain over ``x`` without ``a`` losing: 0 on the frontier."""
+    res = best_offer(b.utilities, a.utilities, a.value(x) - a.constant, lo, hi)
+    return max(b.value(res.x) - b.value(x), 0.0)
+
+
+def distance_to_frontier(
+    point: tuple[float, float], frontier: Sequence[tuple[float, float, list[float]]]
+) -> float:
+    """Euclidean distance in utility space from ``point`` to the frontier's polyline."""
+    px, py = point
+    best = math.inf
+    for (x1, y1, _), (x2, y2, _) in zip(frontier, frontier[1:], strict=False):
+        dx, dy = x2 - x1, y2 - y1
+        length = dx * dx + dy * dy
+        s = 0.0 if length == 0 else max(0.0, min(1.0, ((px - x1) * dx + (py - y1) * dy) / length))
+        best = min(best, math.hypot(px - (x1 + s * dx), py - (y1 + s * dy)))
+    return best

@@ -1,0 +1,441 @@
+"""The negotiation model: a Mesa ``Model`` whose ``step`` is the order of one period of talks."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import mesa
+
+from agents import Government, Lobby, TradeRepresentative
+from sim import rules
+from sim.analysis import Side, nash_solution, pareto_gap, zone_of_agreement
+from sim.calendar import StepCalendar
+from sim.outcome import Outcome
+from sim.scenario import Scenario, event_target, load_scenario, with_overrides
+from sim.utility import sector_breaks
+
+
+@dataclass(slots=True)
+class SummitDate:
+    """A summit converted to steps."""
+
+    name: str
+    label: str
+    start: int
+    end: int
+    parties: tuple[str, ...]
+    cost: float
+    charged: bool = False
+
+
+class NegotiationModel(mesa.Model):
+    """A two-level negotiation among governments, lobbies and trade representatives.
+
+    Args:
+        scenario: A validated ``Scenario``, or a path / bundled name to load.
+        rng: The run's seed (Mesa's ``rng``): every random draw of the run comes from it,
+            starting with the uncertain inputs of the scenario.
+        collect: Record the per-step time series (``time_series()``); off for speed.
+
+    Attributes:
+        spec: The scenario with its distributions drawn for this run (Mesa reserves
+            ``Model.scenario`` for its own experimental scenarios).
+        t: Current step (0 at ``calendar.start``).
+        table: Party -> its latest offer (None before its first).
+        zone: Whether the governments' win-sets intersect this step.
+        outcome: Set when the run ends.
+        log: Plain-language event log, ``(step, date, text)``.
+    """
+
+    def __init__(
+        self, scenario: Scenario | str | Path, rng: int | None = None, *, collect: bool = True
+    ) -> None:
+        super().__init__(rng=rng)
+        if not isinstance(scenario, Scenario):
+            scenario = load_scenario(scenario)
+        self.seed = rng
+        self.spec = scenario.draw(self.rng)
+        spec = self.spec
+        self.collect_series = collect
+        self.tol = spec.protocol.tolerance
+        self.calendar = StepCalendar(spec.calendar.start, spec.calendar.end, spec.calendar.step_days)
+        cal = self.calendar
+        self.horizon = cal.horizon
+        self.party_names = list(spec.parties)
+        self.sector_names = list(spec.sectors)
+        self.breaks = [self._breaks_of(name) for name in self.sector_names]
+
+        # Calendar: every date converted to steps once.
+        self.elections = {
+            p: [
+                (cal.steps_until(e.date), float(e.amplitude), cal.weeks_to_steps(float(e.tau_weeks)))
+                for e in party.elections.values()
+            ]
+            for p, party in spec.parties.items()
+        }
+        self.hard_deadline_step = {
+            p: (cal.step_of(party.hard_deadline) if party.hard_deadline else None)
+            for p, party in spec.parties.items()
+        }
+        self.summits = sorted(
+            (
+                SummitDate(
+                    name,
+                    s.label,
+                    cal.step_of(s.start),
+                    cal.step_of(s.end or s.start),
+                    tuple(s.parties or self.party_names),
+                    float(s.cost),
+                )
+                for name, s in spec.summits.items()
+            ),
+            key=lambda s: s.start,
+        )
+        self.events_at: dict[int, list[tuple[str, Any]]] = {}
+        for name, event in spec.events.items():
+            self.events_at.setdefault(cal.first_step_on_or_after(event.date), []).append(
+                (name, event)
+            )
+        self.walkout_steps = cal.weeks_to_steps(spec.protocol.walkout_weeks)
+        self.summit_lead = cal.weeks_to_steps(spec.protocol.summit_lead_weeks)
+
+        # Agents: governments, their lobbies, their negotiators.
+        self.governments_by_name: dict[str, Government] = {}
+        self.representatives_by_name: dict[str, TradeRepresentative] = {}
+        for p, party in spec.parties.items():
+            self.governments_by_name[p] = Government(self, p, party)
+        self.lobbies_by_name: dict[str, Lobby] = {}
+        for name, lobby_spec in spec.lobbies.items():
+            lobby = Lobby(self, name, lobby_spec)
+            self.lobbies_by_name[name] = lobby
+            self.governments_by_name[lobby.country].lobbies.append(lobby)
+        for p, party in spec.parties.items():
+            self.representatives_by_name[p] = TradeRepresentative(
+                self, p, party, self.governments_by_name[p]
+            )
+        self.governments = self.agents_by_type[Government]
+        self.representatives = self.agents_by_type[TradeRepresentative]
+        self.lobbies = self.agents.select(agent_type=Lobby)
+
+        # Public red lines: every offer stays within all of them.
+        lo = [max(g.lo[j] for g in self.governments_by_name.values()) for j in range(len(self.sector_names))]
+        hi = [min(g.hi[j] for g in self.governments_by_name.values()) for j in range(len(self.sector_names))]
+        self.red_lines_conflict = any(a > b for a, b in zip(lo, hi, strict=True))
+        self.public_bounds = (
+            [min(a, b) for a, b in zip(lo, hi, strict=True)],
+            [max(a, b) for a, b in zip(lo, hi, strict=True)],
+        )
+        first = spec.protocol.first_proposer or self.party_names[0]
+        k = self.party_names.index(first)
+        self.proposer_order = self.party_names[k:] + self.party_names[:k]
+
+        # State.
+        self.t = 0
+        self.table: dict[str, list[float] | None] = dict.fromkeys(self.party_names)
+        self.previous_offers: dict[str, list[float] | None] = dict.fromkeys(self.party_names)
+        self.salience = dict.fromkeys(self.party_names, 1.0)
+        self.zone = False
+        self.empty_zone_steps = 0
+        self._zone_theta: float | None = None
+        self.status = "start"
+        self.ratification_attempts = 0
+        self.ratification_failures = 0
+        self.deal: list[float] | None = None
+        self.outcome: Outcome | None = None
+        self.walked_out: str | None = None
+        self.log: list[tuple[int, str, str]] = []
+        self.rows: list[dict[str, Any]] = []
+
+    def _breaks_of(self, sector: str) -> tuple[float, ...]:
+        points = []
+        for lobby in self.spec.lobbies.values():
+            if sector in lobby.stakes:
+                ref = lobby.reference_for(sector, {})
+                points.append(self.spec.reference_level(sector, ref))
+        return sector_breaks(points)
+
+    # -- one step --------------------------------------------------------------------------
+
+    def step(self) -> None:
+        """One period of talks, in the order of DESIGN.md ("One step")."""
+        self.t = t = self.steps - 1
+        self.apply_scheduled_events()
+        self.charge_passed_summits()
+        self.salience = {p: rules.salience(t, e) for p, e in self.elections.items()}
+        # 1. Lobbies observe the offers on the table and update their pressure.
+        self.lobbies.shuffle_do("update_pressure")
+        # 2. Governments reweigh lobbies; the win-sets are compared.
+        self.governments.do("update_mandate")
+        self.update_zone()
+        # 3. Negotiators concede along their tactic; the proposer offers, the others respond.
+        self.representatives.do("update_aspiration")
+        proposer = self.representatives_by_name[self.proposer_order[t % len(self.party_names)]]
+        offer = proposer.propose()
+        self._table_offer(proposer.name, offer)
+        responders = [r for r in self.representatives if r is not proposer]
+        if all(r.accepts(offer) for r in responders):
+            self.status = "accepted"
+            self._say(f"{self._label(proposer.name)}'s offer is accepted at the table")
+            # 4. The tentative deal goes to every ratifier after the lobbies react.
+            self.ratify(offer)
+        elif not self.zone:
+            self.status = "stalled"
+            self.check_walkout()
+        else:
+            self.status = "countered"
+        # 5. Data is collected; the run ends at the horizon at the latest.
+        if self.collect_series:
+            self.rows.append(self.record())
+        if self.running and t >= self.horizon:
+            self.finish("horizon", "the horizon was reached without a ratified agreement")
+
+    # -- submodels, in step order ----------------------------------------------------------
+
+    def apply_scheduled_events(self) -> None:
+        """Scheduled events change parameters at their date (before step 0: at step 0)."""
+        for _, event in self.events_at.get(self.t, []):
+            for kind in ("set", "add"):
+                for path, value in getattr(event, kind).items():
+                    target_kind, name, attr = event_target(path, self.spec)
+                    if target_kind == "party":
+                        obj: Any = self.governments_by_name[name]
+                    elif target_kind == "tactic":
+                        obj = self.representatives_by_name[name]
+                    else:
+                        obj = self.lobbies_by_name[name]
+                    new = float(value) if kind == "set" else getattr(obj, attr) + float(value)
+                    setattr(obj, attr, new)
+            self._say(event.label)
+
+    def charge_passed_summits(self) -> None:
+        """A summit that passed without a deal costs its leaders a little (lower ``R``)."""
+        for s in self.summits:
+            if not s.charged and self.t > s.end:
+                s.charged = True
+                for p in s.parties:
+                    self.governments_by_name[p].no_deal_value -= s.cost
+                self._say(f"{s.label} passes without a deal")
+
+    def sides(self) -> list[Side]:
+        """Each government as seen by the analysis: utilities, ``V``, floor, ``R``."""
+        return [
+            Side(g.sector_utilities, g.strategic_value, g.floor, g.disagreement)
+            for g in (self.governments_by_name[p] for p in self.party_names)
+        ]
+
+    def update_zone(self) -> None:
+        """Whether some deal lies in every government's win-set this step."""
+        lo, hi = self.public_bounds
+        before = self.zone
+        if self.red_lines_conflict:
+            self.zone = False
+        else:
+            self.zone, theta = zone_of_agreement(self.sides(), lo, hi, self.tol, self._zone_theta)
+            self._zone_theta = theta if theta is not None and 0.0 < theta < 1.0 else None
+        self.empty_zone_steps = 0 if self.zone else self.empty_zone_steps + 1
+        if self.t > 0 and self.zone != before:
+            self._say("the zone of agreement opens" if self.zone else "the zone of agreement closes")
+
+    def perceived_deadline(self, party: str) -> int:
+        """``T`` for a negotiator: next reachable summit, then hard deadline, then horizon."""
+        t = self.t
+        current = self.representatives_by_name[party].deadline
+        if self.zone:
+            for s in self.summits:
+                if party in s.parties and s.start >= t:
+                    if s.start == current or s.start >= t + self.summit_lead:
+                        return s.start
+        hard = self.hard_deadline_step[party]
+        if hard is not None and hard > t:
+            return hard
+        return self.horizon
+
+    def _table_offer(self, party: str, offer: list[float]) -> None:
+        previous = self.table[party]
+        self.previous_offers[party] = previous
+        self.table[party] = offer
+        if previous is None:
+            return
+        retracted = []
+        for j, name in enumerate(self.sector_names):
+            importer = self.spec.sectors[name].importer == party
+            move = previous[j] - offer[j] if importer else offer[j] - previous[j]
+            if move > 0.02:
+                retracted.append(self.spec.sectors[name].label.lower())
+        if retracted:
+            self._say(
+                f"{self.representatives_by_name[party].negotiator} retracts on "
+                + ", ".join(retracted)
+            )
+
+    def check_walkout(self) -> None:
+        """Past its hard deadline with the zone empty for ``W`` weeks, a side walks out."""
+        for p in self.party_names:
+            hard = self.hard_deadline_step[p]
+            if hard is None or self.t <= hard:
+                continue
+            if min(self.empty_zone_steps, self.t - hard) >= self.walkout_steps:
+                self.walked_out = p
+                self.finish(
+                    "breakdown",
+                    f"{self._label(p)} walked out: past its deadline with no zone of agreement",
+                )
+                return
+
+    def ratify(self, deal: list[float]) -> None:
+        """Lobbies react to the tentative deal, then each ratifier votes on it."""
+        self.lobbies.do("react_to_deal", deal)
+        self.governments.do("update_mandate")
+        self.ratification_attempts += 1
+        rejected = [g for g in self.governments_by_name.values() if not g.ratify(deal)]
+        if not rejected:
+            self.deal = list(deal)
+            self.status = "ratified"
+            self._say("the deal is ratified by " + ", ".join(
+                g.ratifier_label for g in self.governments_by_name.values()
+            ))
+            self.finish("agreement", "a deal was agreed and ratified by every side")
+            return
+        self.ratification_failures += 1
+        self.status = "rejected"
+        names = ", ".join(g.ratifier_label for g in rejected)
+        self._say(f"ratification fails: {names} rejects the deal")
+        if self.rng.random() < float(self.spec.protocol.collapse_probability):
+            self.finish("breakdown", f"talks collapsed after {names} rejected the deal")
+            return
+        for g in rejected:
+            g.tighten_mandate(float(self.spec.protocol.mandate_tightening))
+
+    def finish(self, ended: str, reason: str) -> None:
+        """End the run and build its outcome."""
+        self.running = False
+        self.outcome = self._build_outcome(ended, reason)
+
+    # -- reporting -------------------------------------------------------------------------
+
+    def _label(self, party: str) -> str:
+        return self.spec.parties[party].label
+
+    def _say(self, text: str) -> None:
+        self.log.append((self.t, self.calendar.date_of(self.t).isoformat(), text))
+
+    def _build_outcome(self, ended: str, reason: str) -> Outcome:
+        spec = self.spec
+        x = self.deal if self.deal is not None else [0.0] * len(self.sector_names)
+        concessions = {name: float(v) for name, v in zip(self.sector_names, x, strict=True)}
+        in_terms = {
+            name: {
+                "value": spec.sectors[name].level(v),
+                "unit": spec.sectors[name].unit,
+                "status_quo": spec.sectors[name].status_quo,
+            }
+            for name, v in concessions.items()
+        }
+        utilities, gains, welfare = {}, {}, {}
+        for p, g in self.governments_by_name.items():
+            u = g.utility(x) if self.deal is not None else g.disagreement
+            utilities[p] = u
+            gains[p] = u - g.disagreement
+            welfare[p] = sum(e(v) for e, v in zip(g.economics, x, strict=True))
+        gap = nash = None
+        if len(self.party_names) == 2:
+            a, b = self.sides()
+            lo, hi = self.public_bounds
+            if self.deal is not None:
+                gap = pareto_gap(a, b, self.deal, lo, hi)
+            solution = nash_solution(a, b, lo, hi)
+            if solution is not None:
+                nash = {self.party_names[0]: solution[0], self.party_names[1]: solution[1]}
+        return Outcome(
+            scenario=spec.name,
+            seed=self.seed,
+            agreement=self.deal is not None,
+            ended=ended,
+            reason=reason,
+            step=self.t,
+            date=self.calendar.date_of(self.t).isoformat(),
+            concessions=concessions,
+            concessions_in_terms=in_terms,
+            utilities=utilities,
+            gains=gains,
+            welfare=welfare,
+            ratification_attempts=self.ratification_attempts,
+            ratification_failures=self.ratification_failures,
+            walked_out=self.walked_out,
+            pareto_gap=gap,
+            nash=nash,
+            last_offers={p: (list(v) if v is not None else None) for p, v in self.table.items()},
+        )
+
+    def record(self) -> dict[str, Any]:
+        """This step's row of the time series."""
+        row: dict[str, Any] = {
+            "step": self.t,
+            "date": self.calendar.date_of(self.t).isoformat(),
+            "status": self.status,
+            "zone": self.zone,
+            "distance": self.offer_distance(),
+        }
+        for p in self.party_names:
+            g = self.governments_by_name[p]
+            r = self.representatives_by_name[p]
+            row[f"salience.{p}"] = self.salience[p]
+            row[f"aspiration.{p}"] = r.aspiration
+            row[f"best.{p}"] = r.best
+            row[f"floor.{p}"] = g.floor
+            row[f"no_deal.{p}"] = g.disagreement
+            row[f"strategic.{p}"] = g.strategic_value
+            row[f"concession.{p}"] = r.concession
+            row[f"deadline.{p}"] = r.deadline
+            offer = self.table[p]
+            row[f"utility_own_offer.{p}"] = g.utility(offer) if offer is not None else math.nan
+            for j, s in enumerate(self.sector_names):
+                row[f"offer.{p}.{s}"] = offer[j] if offer is not None else math.nan
+        for name, lobby in self.lobbies_by_name.items():
+            gov = self.governments_by_name[lobby.country]
+            row[f"pressure.{name}"] = lobby.pressure
+            row[f"dissatisfaction.{name}"] = lobby.dissatisfaction
+            row[f"weight.{name}"] = gov.weight_of(lobby)
+        return row
+
+    def offer_distance(self) -> float:
+        """Largest distance between two sides' latest offers, per sector (RMS)."""
+        offers = [x for x in self.table.values() if x is not None]
+        if len(offers) < len(self.party_names):
+            return math.nan
+        m = len(self.sector_names)
+        worst = 0.0
+        for i in range(len(offers)):
+            for k in range(i + 1, len(offers)):
+                d = math.sqrt(sum((a - b) ** 2 for a, b in zip(offers[i], offers[k], strict=True)) / m)
+                worst = max(worst, d)
+        return worst
+
+    def time_series(self) -> Any:
+        """The per-step time series as a pandas DataFrame indexed by step."""
+        import pandas as pd
+
+        return pd.DataFrame(self.rows).set_index("step")
+
+    def run(self) -> Outcome:
+        """Step until the run ends; return its outcome."""
+        self.run_model()
+        assert self.outcome is not None
+        return self.outcome
+
+
+def run(
+    scenario: Scenario | str | Path,
+    seed: int | None = None,
+    *,
+    overrides: dict[str, Any] | list[str] | None = None,
+) -> Outcome:
+    """Run one scenario with one seed and return its outcome (no time series kept)."""
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario, overrides)
+    elif overrides:
+        scenario = with_overrides(scenario, overrides)
+    return NegotiationModel(scenario, rng=seed, collect=False).run()

@@ -1,0 +1,628 @@
+"""Scenario files: their schema, validation, ``--set`` overrides and per-run draws.
+
+A scenario is a YAML file read with ``yaml.safe_load`` (it never executes code from the file)
+and validated by pydantic models that forbid unknown keys. Every parameter has a one-line
+description, which ``negsim params`` prints; the same dotted paths work for ``--set`` and for
+sweeps. Numeric parameters may be distributions (``sim.distributions``), drawn once per run by
+``Scenario.draw`` from the run's seed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import numpy as np
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    TypeAdapter,
+    ValidationError,
+    WithJsonSchema,
+)
+
+from sim.distributions import Distribution, _Dist
+from sim.errors import ScenarioError
+
+_DIST = TypeAdapter(Distribution)
+
+
+def _bounds_text(ge: float | None, gt: float | None, le: float | None, lt: float | None) -> str:
+    lo = f"[{ge:g}" if ge is not None else (f"({gt:g}" if gt is not None else "(-inf")
+    hi = f"{le:g}]" if le is not None else (f"{lt:g})" if lt is not None else "inf)")
+    return f"{lo}, {hi}"
+
+
+def num(
+    ge: float | None = None,
+    gt: float | None = None,
+    le: float | None = None,
+    lt: float | None = None,
+) -> Any:
+    """A numeric parameter that may also be a distribution, checked against its bounds.
+
+    A distribution is accepted only if every value it can draw lies within the bounds, so a
+    run can never fail on a draw that the file allowed.
+    """
+
+    def below(v: float, strict_ok: bool) -> bool:
+        return (ge is not None and v < ge) or (gt is not None and (v < gt if strict_ok else v <= gt))
+
+    def above(v: float, strict_ok: bool) -> bool:
+        return (le is not None and v > le) or (lt is not None and (v > lt if strict_ok else v >= lt))
+
+    def validate(value: Any) -> float | _Dist:
+        if isinstance(value, _Dist):
+            dist = value
+        elif isinstance(value, Mapping):
+            try:
+                dist = _DIST.validate_python(dict(value))
+            except ValidationError as exc:
+                err = exc.errors()[0]
+                where = ".".join(str(p) for p in err["loc"][1:])
+                raise ValueError(f"bad distribution: {where + ': ' if where else ''}{err['msg']}")
+        elif isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise ValueError(f"must be a number or a distribution (got {value!r})")
+        else:
+            try:
+                v = float(value)
+            except ValueError:
+                raise ValueError(f"must be a number (got {value!r})") from None
+            if v != v or v in (float("inf"), float("-inf")):
+                raise ValueError(f"must be a finite number (got {value!r})")
+            if below(v, False) or above(v, False):
+                raise ValueError(f"must lie in {_bounds_text(ge, gt, le, lt)} (got {v:g})")
+            return v
+        lo, hi = dist.support()
+        if below(lo, True) or above(hi, True):
+            raise ValueError(
+                f"{dist.dist} distribution can draw values in [{lo:g}, {hi:g}], outside the"
+                f" allowed {_bounds_text(ge, gt, le, lt)}"
+            )
+        return dist
+
+    return Annotated[
+        float | _Dist,
+        PlainValidator(validate),
+        WithJsonSchema({"anyOf": [{"type": "number"}, {"type": "object"}]}),
+    ]
+
+
+Unit = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+class Spec(BaseModel):
+    """Base of every scenario block: unknown keys are errors, not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
+
+
+class Calendar(Spec):
+    """The time axis: one step is ``step_days`` days from ``start`` up to ``end``."""
+
+    start: dt.date = Field(description="date of the first step (ISO)")
+    end: dt.date = Field(description="horizon: the last date simulated (ISO)")
+    step_days: int = Field(7, ge=1, le=92, description="days per step (7: weekly)")
+
+
+class Election(Spec):
+    """An election of one party; trade becomes salient to its voters as it nears."""
+
+    date: dt.date = Field(description="election day (ISO)")
+    amplitude: num(ge=0) = Field(
+        description="A: salience = 1 + A exp(-(t_e - t) / tau) before the election"
+    )
+    tau_weeks: num(gt=0) = Field(description="tau: weeks over which salience builds up")
+    label: str = Field("", description="name shown on plots")
+
+
+class Tactic(Spec):
+    """A negotiator's concession tactic (Faratin, Sierra & Jennings 1998)."""
+
+    beta: num(gt=0) = Field(
+        1.0, description="concession exponent: <1 Boulware (late), 1 linear, >1 Conceder (early)"
+    )
+    initial_concession: num(ge=0, lt=1) = Field(
+        0.0, description="k: share of the way to the mandate floor conceded at the start"
+    )
+    tit_for_tat: num(ge=0, le=1) = Field(
+        0.0, description="weight on reciprocating the other side's last concession (0: none)"
+    )
+
+
+class Ratifier(Spec):
+    """The domestic body that must approve a deal (Putnam's level II), e.g. a legislature."""
+
+    label: str = Field("ratifier", description="who ratifies, for reports")
+    lobby_weight: num(gt=0) = Field(
+        1.0, description="how much more (>1) than the government the ratifier weighs lobbies"
+    )
+    bias_sd: num(ge=0) = Field(
+        0.2, description="sd of the ratifier's log-bias on lobby weight, unknown to negotiators"
+    )
+    margin: num() = Field(0.0, description="gain over no deal the ratifier requires")
+
+
+class RedLine(Spec):
+    """Bounds on one sector's concession in a government's mandate."""
+
+    min: Unit | str | None = Field(None, description="lowest concession allowed (or a reference)")
+    max: Unit | str | None = Field(None, description="highest concession allowed (or a reference)")
+
+
+class Party(Spec):
+    """A country: its government, its negotiator and its ratifier."""
+
+    label: str = Field(description="name shown in reports")
+    negotiator: str = Field("", description="who negotiates, for reports")
+    no_deal_value: num() = Field(0.0, description="R: utility of no deal, fixed yardstick")
+    strategic_value: num() = Field(0.0, description="V: strategic value of any deal")
+    mandate_floor: num(gt=0) = Field(
+        0.05, description="m: visible gain over no deal that a deal must bring"
+    )
+    pressure_response: num(ge=0) = Field(
+        1.0, description="k: weight a unit of lobby pressure adds to that lobby"
+    )
+    hard_deadline: dt.date | None = Field(
+        None, description="date after which this side walks out of stalled talks (ISO)"
+    )
+    elections: dict[str, Election] = Field(default_factory=dict, description="elections")
+    tactic: Tactic = Field(default_factory=Tactic, description="concession tactic")
+    perception_noise: num(ge=0) = Field(
+        0.1, description="sd of log-noise in this side's model of the others' stakes"
+    )
+    ratifier: Ratifier = Field(default_factory=Ratifier, description="ratifier")
+    red_lines: dict[str, RedLine] = Field(
+        default_factory=dict, description="per-sector bounds in the mandate"
+    )
+
+
+class Economics(Spec):
+    """A government's economic gain ``linear * x + quadratic * x**2`` from one sector."""
+
+    linear: num() = Field(description="marginal gain of the first unit of concession")
+    quadratic: num(le=0) = Field(0.0, description="curvature (<= 0: diminishing gains)")
+
+
+class Sector(Spec):
+    """A traded good whose protection is negotiated."""
+
+    label: str = Field(description="name shown in reports")
+    unit: str = Field(description="the sector's own measure of protection, e.g. 'tariff (%)'")
+    status_quo: float = Field(description="protection today, in unit (x = 0)")
+    free_trade: float = Field(description="protection when fully liberalised, in unit (x = 1)")
+    importer: str = Field(description="the party that concedes in this sector")
+    references: dict[str, Unit] = Field(
+        default_factory=dict, description="focal levels in [0, 1], e.g. the TPP outcome"
+    )
+    economics: dict[str, Economics] = Field(
+        default_factory=dict, description="each party's economic gain from this sector"
+    )
+
+    def level(self, x: float) -> float:
+        """Concession ``x`` in the sector's own terms (tariff %, tonnes, yen/kg)."""
+        return self.status_quo + x * (self.free_trade - self.status_quo)
+
+
+class Lobby(Spec):
+    """An interest group with stakes in some sectors (farm, auto, exporters)."""
+
+    label: str = Field(description="name shown in reports")
+    country: str = Field(description="the party whose government it presses")
+    wants: Literal["protection", "liberalisation"] = Field(description="direction it presses")
+    strength: num(ge=0) = Field(1.0, description="political strength: scales its pressure")
+    base_weight: num(ge=0) = Field(
+        1.0, description="weight of its dissatisfaction in its government's utility at no pressure"
+    )
+    inertia: num(ge=0, lt=1) = Field(0.6, description="share of last step's pressure kept")
+    shock_sd: num(ge=0) = Field(0.15, description="sd of the log mobilisation shock per step")
+    loss_aversion: num(ge=1) = Field(2.25, description="slope of a loss at the reference point")
+    convexity: num(ge=0) = Field(1.0, description="quadratic growth of a loss")
+    reference: float | str | dict[str, float | str] = Field(
+        "status_quo",
+        description="reference point: 'status_quo', a sector reference name, a level in [0, 1]",
+    )
+    stakes: dict[str, num(ge=0)] = Field(description="its interest in each sector")
+    red_lines: dict[str, float | str] = Field(
+        default_factory=dict, description="per-sector level past which it is outraged"
+    )
+    outrage: num(ge=0) = Field(1.0, description="extra pressure while a red line is crossed")
+    reaction: num(ge=0) = Field(1.0, description="scale of its reaction to a tentative deal")
+
+    def reference_for(self, sector: str, references: Mapping[str, float]) -> float | str:
+        """Reference point named or given for ``sector`` before resolution."""
+        ref = self.reference
+        if isinstance(ref, dict):
+            return ref.get(sector, "status_quo")
+        return ref
+
+
+class Summit(Spec):
+    """A meeting of leaders that negotiators aim at: a soft deadline."""
+
+    label: str = Field(description="name shown on plots")
+    start: dt.date = Field(description="first day (ISO)")
+    end: dt.date | None = Field(None, description="last day (ISO); default: start")
+    parties: list[str] | None = Field(None, description="who attends; default: all parties")
+    cost: num(ge=0) = Field(
+        0.02, description="fall in each attendee's no-deal value if it passes without a deal"
+    )
+
+
+class Event(Spec):
+    """A scheduled change of parameters at a date (a tariff rise, a threat, an agreement)."""
+
+    date: dt.date = Field(description="when it happens (ISO); earlier than start: at start")
+    label: str = Field(description="what happens, for plots and the event log")
+    set: dict[str, num()] = Field(default_factory=dict, description="parameters set to a value")
+    add: dict[str, num()] = Field(default_factory=dict, description="parameters changed by")
+    source: str = Field("", description="where the fact comes from")
+
+
+class Protocol(Spec):
+    """Rules of the table: who proposes, when talks collapse."""
+
+    first_proposer: str | None = Field(None, description="party that makes the first offer")
+    walkout_weeks: int = Field(
+        8, ge=1, description="W: weeks of empty zone past its hard deadline before a side walks"
+    )
+    collapse_probability: num(ge=0, le=1) = Field(
+        0.2, description="chance that talks collapse after a failed ratification"
+    )
+    mandate_tightening: num(ge=0) = Field(
+        0.5, description="after a rejection, the floor rises by the shortfall times (1 + this)"
+    )
+    summit_lead_weeks: int = Field(
+        1, ge=0, description="a summit is aimed at only if at least this many weeks ahead"
+    )
+    tolerance: float = Field(1e-9, gt=0, le=1e-3, description="tolerance of every comparison")
+
+
+class Scenario(Spec):
+    """A whole negotiation: parties, sectors, lobbies, calendar, summits and events."""
+
+    name: str = Field(description="short identifier")
+    title: str = Field(description="one-line description")
+    description: str = Field("", description="longer description")
+    calendar: Calendar
+    protocol: Protocol = Field(default_factory=Protocol)
+    parties: dict[str, Party] = Field(min_length=2)
+    sectors: dict[str, Sector] = Field(min_length=1)
+    lobbies: dict[str, Lobby] = Field(default_factory=dict)
+    summits: dict[str, Summit] = Field(default_factory=dict)
+    events: dict[str, Event] = Field(default_factory=dict)
+
+    def draw(self, rng: np.random.Generator) -> Scenario:
+        """A copy with every distribution replaced by one draw from ``rng``.
+
+        Draws happen in the file's order of parameters, so the same scenario and seed give the
+        same values on every machine.
+        """
+        return _draw_model(self, rng)
+
+    @property
+    def is_drawn(self) -> bool:
+        """True when no parameter is a distribution any more."""
+        return not any(isinstance(v, _Dist) for _, v, _ in iter_parameters(self))
+
+    def reference_level(self, sector: str, ref: float | str, wants: str = "protection") -> float:
+        """Resolve a reference (a number, 'status_quo' or a named focal level) to [0, 1]."""
+        if isinstance(ref, int | float):
+            return float(ref)
+        if ref == "status_quo":
+            return 0.0
+        return self.sectors[sector].references[ref]
+
+
+# --- drawing --------------------------------------------------------------------------------
+
+
+def _draw_value(value: Any, rng: np.random.Generator) -> Any:
+    if isinstance(value, _Dist):
+        return value.draw(rng)
+    if isinstance(value, BaseModel):
+        return _draw_model(value, rng)
+    if isinstance(value, dict):
+        return {k: _draw_value(v, rng) for k, v in value.items()}
+    return value
+
+
+def _draw_model(model: BaseModel, rng: np.random.Generator) -> Any:
+    updates = {name: _draw_value(getattr(model, name), rng) for name in type(model).model_fields}
+    return model.model_copy(update=updates)
+
+
+# --- parameters as dotted paths -------------------------------------------------------------
+
+
+def iter_parameters(model: BaseModel, prefix: str = "") -> Iterator[tuple[str, Any, str]]:
+    """Every settable leaf as ``(dotted.path, value, one-line meaning)``, in file order."""
+    for name, field in type(model).model_fields.items():
+        value = getattr(model, name)
+        path = f"{prefix}{name}"
+        doc = field.description or ""
+        if isinstance(value, BaseModel) and not isinstance(value, _Dist):
+            yield from iter_parameters(value, path + ".")
+        elif isinstance(value, dict) and name not in ("set", "add"):
+            for key, item in value.items():
+                if isinstance(item, BaseModel) and not isinstance(item, _Dist):
+                    yield from iter_parameters(item, f"{path}.{key}.")
+                else:
+                    yield f"{path}.{key}", item, f"{doc} ({key})"
+        else:
+            yield path, value, doc
+
+
+def parameter_paths(scenario: Scenario) -> dict[str, Any]:
+    """Dotted path -> value for every settable parameter."""
+    return {path: value for path, value, _ in iter_parameters(scenario)}
+
+
+# --- loading --------------------------------------------------------------------------------
+
+BUNDLED = Path(__file__).resolve().parent / "_configs"
+REPO_CONFIGS = Path(__file__).resolve().parent.parent / "configs"
+
+
+def resolve_path(path: str | Path) -> Path:
+    """A scenario file by path, or by the name of a bundled scenario (``usjapan_2019``)."""
+    p = Path(path)
+    if p.is_file():
+        return p
+    if p.suffix == "" and p.parent == Path("."):
+        for folder in (REPO_CONFIGS, BUNDLED):
+            candidate = folder / f"{p.name}.yaml"
+            if candidate.is_file():
+                return candidate
+    if p.is_dir():
+        raise ScenarioError(str(p), "", "is a directory, not a scenario file")
+    raise ScenarioError(str(p), "", "no such file (nor a bundled scenario of that name)")
+
+
+def read_yaml(path: Path) -> dict[str, Any]:
+    """Parse a YAML mapping safely, turning every failure into a one-line ``ScenarioError``."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(str(path), "", f"cannot read: {exc}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or "unparseable"
+        raise ScenarioError(str(path), "", f"not valid YAML{where}: {problem}") from None
+    if not isinstance(data, dict):
+        raise ScenarioError(str(path), "", "must hold a mapping of scenario fields")
+    return data
+
+
+def _pydantic_problem(exc: ValidationError) -> tuple[str, str]:
+    errors = exc.errors()
+    err = errors[0]
+    loc = ".".join(str(p) for p in err["loc"])
+    msg = err["msg"]
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, ") :]
+    if err["type"] == "extra_forbidden":
+        msg = "unknown key (not a scenario field: see `negsim params`)"
+    elif err["type"] == "missing":
+        msg = "missing field"
+    if len(errors) > 1:
+        msg += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
+    return loc, msg
+
+
+def validate(data: Mapping[str, Any], source: str = "<scenario>") -> Scenario:
+    """Validate a mapping as a scenario: schema, then cross-references and dates."""
+    try:
+        scenario = Scenario.model_validate(dict(data))
+    except ValidationError as exc:
+        loc, msg = _pydantic_problem(exc)
+        raise ScenarioError(source, loc, msg) from None
+    _check_consistency(scenario, source)
+    return scenario
+
+
+EVENT_TARGETS = {
+    "parties": {"no_deal_value", "strategic_value", "mandate_floor", "pressure_response"},
+    "parties.tactic": {"beta", "initial_concession", "tit_for_tat"},
+    "lobbies": {"strength", "base_weight", "inertia", "shock_sd", "outrage"},
+}
+
+
+def event_target(path: str, scenario: Scenario) -> tuple[str, str, str] | None:
+    """Split an event's parameter path into ``(kind, name, attribute)``; None if not allowed."""
+    parts = path.split(".")
+    if len(parts) == 3 and parts[0] == "parties" and parts[1] in scenario.parties:
+        if parts[2] in EVENT_TARGETS["parties"]:
+            return ("party", parts[1], parts[2])
+    if len(parts) == 4 and parts[0] == "parties" and parts[2] == "tactic":
+        if parts[1] in scenario.parties and parts[3] in EVENT_TARGETS["parties.tactic"]:
+            return ("tactic", parts[1], parts[3])
+    if len(parts) == 3 and parts[0] == "lobbies" and parts[1] in scenario.lobbies:
+        if parts[2] in EVENT_TARGETS["lobbies"]:
+            return ("lobby", parts[1], parts[2])
+    return None
+
+
+def _check_consistency(s: Scenario, source: str) -> None:  # noqa: C901
+    def fail(field: str, problem: str) -> None:
+        raise ScenarioError(source, field, problem)
+
+    parties = list(s.parties)
+    cal = s.calendar
+    if cal.end <= cal.start:
+        fail("calendar.end", f"must be after calendar.start ({cal.start})")
+    if s.protocol.first_proposer is not None and s.protocol.first_proposer not in s.parties:
+        fail("protocol.first_proposer", f"unknown party {s.protocol.first_proposer!r}")
+    for name, sector in s.sectors.items():
+        if sector.importer not in s.parties:
+            fail(f"sectors.{name}.importer", f"unknown party {sector.importer!r} ({parties})")
+        for p in sector.economics:
+            if p not in s.parties:
+                fail(f"sectors.{name}.economics.{p}", f"unknown party {p!r}")
+        if sector.status_quo == sector.free_trade:
+            fail(f"sectors.{name}.free_trade", "must differ from status_quo")
+    for pname, party in s.parties.items():
+        if party.hard_deadline is not None and party.hard_deadline < cal.start:
+            fail(f"parties.{pname}.hard_deadline", f"is before calendar.start ({cal.start})")
+        for ename, e in party.elections.items():
+            if e.date < cal.start:
+                fail(f"parties.{pname}.elections.{ename}.date", f"is before calendar.start")
+        for sec, rl in party.red_lines.items():
+            where = f"parties.{pname}.red_lines.{sec}"
+            if sec not in s.sectors:
+                fail(where, f"unknown sector {sec!r}")
+            bounds = []
+            for side in ("min", "max"):
+                v = getattr(rl, side)
+                if isinstance(v, str) and v not in s.sectors[sec].references:
+                    fail(f"{where}.{side}", f"sector {sec} has no reference {v!r}")
+                bounds.append(s.reference_level(sec, v) if v is not None else None)
+            if None not in bounds and bounds[0] > bounds[1]:
+                fail(where, "min must not exceed max")
+    for lname, lobby in s.lobbies.items():
+        where = f"lobbies.{lname}"
+        if lobby.country not in s.parties:
+            fail(f"{where}.country", f"unknown party {lobby.country!r} ({parties})")
+        if not lobby.stakes:
+            fail(f"{where}.stakes", "must name at least one sector")
+        for sec in lobby.stakes:
+            if sec not in s.sectors:
+                fail(f"{where}.stakes.{sec}", f"unknown sector {sec!r}")
+            ref = lobby.reference_for(sec, s.sectors[sec].references)
+            if isinstance(ref, str) and ref != "status_quo" and ref not in s.sectors[sec].references:
+                fail(f"{where}.reference", f"sector {sec} has no reference {ref!r}")
+            if isinstance(ref, int | float) and not 0.0 <= ref <= 1.0:
+                fail(f"{where}.reference", f"must lie in [0, 1] (got {ref})")
+        if isinstance(lobby.reference, dict):
+            for sec in lobby.reference:
+                if sec not in s.sectors:
+                    fail(f"{where}.reference.{sec}", f"unknown sector {sec!r}")
+        for sec, v in lobby.red_lines.items():
+            if sec not in s.sectors:
+                fail(f"{where}.red_lines.{sec}", f"unknown sector {sec!r}")
+            if isinstance(v, str) and v not in s.sectors[sec].references:
+                fail(f"{where}.red_lines.{sec}", f"sector {sec} has no reference {v!r}")
+            if isinstance(v, int | float) and not 0.0 <= v <= 1.0:
+                fail(f"{where}.red_lines.{sec}", f"must lie in [0, 1] (got {v})")
+    for sname, summit in s.summits.items():
+        where = f"summits.{sname}"
+        end = summit.end or summit.start
+        if end < summit.start:
+            fail(f"{where}.end", "is before its start")
+        if summit.start < cal.start or end > cal.end:
+            fail(f"{where}.start", f"must lie within the calendar ({cal.start} .. {cal.end})")
+        for p in summit.parties or []:
+            if p not in s.parties:
+                fail(f"{where}.parties", f"unknown party {p!r}")
+    for ename, event in s.events.items():
+        if event.date > cal.end:
+            fail(f"events.{ename}.date", f"is after calendar.end ({cal.end})")
+        for kind in ("set", "add"):
+            for path in getattr(event, kind):
+                if event_target(path, s) is None:
+                    fail(
+                        f"events.{ename}.{kind}",
+                        f"{path!r} is not a parameter an event can change",
+                    )
+
+
+def _parse_override(item: str, source: str) -> tuple[str, Any]:
+    if "=" not in item:
+        raise ScenarioError(source, item, "--set needs PATH=VALUE")
+    path, _, text = item.partition("=")
+    path = path.strip()
+    try:
+        value = yaml.safe_load(text) if text.strip() else ""
+    except yaml.YAMLError:
+        raise ScenarioError(source, path, f"cannot parse value {text!r}") from None
+    return path, value
+
+
+def apply_overrides(
+    data: dict[str, Any],
+    overrides: Mapping[str, Any] | Sequence[str],
+    scenario: Scenario,
+    source: str,
+) -> dict[str, Any]:
+    """A copy of the raw mapping with dotted-path overrides applied.
+
+    Only paths that ``negsim params`` lists are accepted, so a typo is an error, not a silent
+    no-op (NetLogo's BehaviorSpace lesson).
+    """
+    if isinstance(overrides, Mapping):
+        items = list(overrides.items())
+    else:
+        items = [_parse_override(str(o), source) for o in overrides]
+    known = parameter_paths(scenario)
+    out = _deep_copy(data)
+    for path, value in items:
+        if path not in known:
+            hint = _closest(path, known)
+            raise ScenarioError(
+                source, path, "no such parameter" + (f" (did you mean {hint}?)" if hint else "")
+            )
+        node = out
+        parts = path.split(".")
+        for part in parts[:-1]:
+            nxt = node.get(part)
+            if not isinstance(nxt, dict):
+                nxt = {}
+                node[part] = nxt
+            node = nxt
+        node[parts[-1]] = value
+    return out
+
+
+def _deep_copy(data: Any) -> Any:
+    if isinstance(data, dict):
+        return {k: _deep_copy(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_deep_copy(v) for v in data]
+    return data
+
+
+def _closest(path: str, known: Mapping[str, Any]) -> str | None:
+    import difflib
+
+    match = difflib.get_close_matches(path, list(known), n=1, cutoff=0.75)
+    return match[0] if match else None
+
+
+def load_scenario(
+    path: str | Path, overrides: Mapping[str, Any] | Sequence[str] | None = None
+) -> Scenario:
+    """Read, override and validate a scenario file.
+
+    Args:
+        path: A YAML file, or the name of a bundled scenario such as ``"usjapan_2019"``.
+        overrides: ``{"dotted.path": value}`` or ``["dotted.path=value", ...]`` as given to
+            ``negsim run --set``.
+
+    Raises:
+        ScenarioError: with the file, the field and the problem, for any bad input.
+    """
+    file = resolve_path(path)
+    source = str(path)
+    data = read_yaml(file)
+    scenario = validate(data, source)
+    if overrides:
+        data = apply_overrides(data, overrides, scenario, source)
+        scenario = validate(data, source)
+    return scenario
+
+
+def with_overrides(
+    scenario: Scenario, overrides: Mapping[str, Any] | Sequence[str], source: str | None = None
+) -> Scenario:
+    """A validated copy of ``scenario`` with dotted-path overrides applied."""
+    source = source or scenario.name
+    data = scenario.model_dump(mode="python")
+    return validate(apply_overrides(data, overrides, scenario, source), source)
