@@ -1,0 +1,164 @@
+"""The ``negsim`` command line: ``negsim run`` and ``negsim params``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from sim.errors import ScenarioError
+
+EXIT_USER_ERROR = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="negsim",
+        description="Agent-based simulator of two-level trade negotiations under election deadlines.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = sub.add_parser("run", help="run one scenario and show what happened")
+    run.add_argument("scenario", help="scenario file, or a bundled name (usjapan_2019, usjapan_2015, classroom)")
+    run.add_argument("--seed", type=int, default=0, help="the run's seed (default: 0)")
+    run.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE",
+                     help="override a parameter (see `negsim params`); repeatable")
+    run.add_argument("--out", type=Path, default=None,
+                     help="folder for summary.json, timeseries.csv, events.csv and run.png "
+                          "(default: runs/SCENARIO-seedN)")
+    run.add_argument("--json", action="store_true", help="print summary.json instead of the summary")
+    run.add_argument("--no-plot", action="store_true", help="skip the plot (faster)")
+
+    params = sub.add_parser("params", help="list every settable parameter of a scenario")
+    params.add_argument("scenario", help="scenario file or bundled name")
+    params.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE",
+                        help="show values after these overrides")
+    return parser
+
+
+def _format_value(value: object) -> str:
+    if hasattr(value, "model_dump"):
+        fields = value.model_dump()  # a distribution
+        return "{" + ", ".join(f"{k}: {v}" for k, v in fields.items()) + "}"
+    if isinstance(value, float):
+        return f"{value:g}"
+    if value is None:
+        return "null"
+    return str(value)
+
+
+def cmd_params(args: argparse.Namespace) -> int:
+    """Print ``dotted.path = value  # meaning`` for every parameter."""
+    from sim.scenario import iter_parameters, load_scenario
+
+    scenario = load_scenario(args.scenario, args.overrides or None)
+    rows = [(path, _format_value(v), doc) for path, v, doc in iter_parameters(scenario)]
+    width = max(len(f"{p} = {v}") for p, v, _ in rows)
+    for path, value, doc in rows:
+        left = f"{path} = {value}"
+        print(f"{left:<{width}}  # {doc}" if doc else left)
+    return 0
+
+
+def _summary_text(model: object, files: Sequence[Path]) -> str:
+    from sim.model import NegotiationModel
+
+    assert isinstance(model, NegotiationModel)
+    o = model.outcome
+    assert o is not None
+    spec = model.spec
+    lines = [f"{spec.title} (seed {o.seed})", ""]
+    verdict = "AGREEMENT" if o.agreement else ("BREAKDOWN" if o.ended == "breakdown" else "NO AGREEMENT")
+    lines.append(f"Outcome: {verdict} on {o.date} (week {o.step}): {o.reason}.")
+    lines.append(
+        f"Ratification: {o.ratification_attempts} attempt(s), {o.ratification_failures} rejected."
+    )
+    lines.append("")
+    if o.agreement:
+        lines.append(f"{'Sector':<12} {'x':>5}  {'agreed':>12}  {'today':>10}  unit")
+        for name, x in o.concessions.items():
+            t = o.concessions_in_terms[name]
+            lines.append(
+                f"{spec.sectors[name].label:<12} {x:>5.2f}  {t['value']:>12,.1f}  {t['status_quo']:>10,.1f}  {t['unit']}"
+            )
+    else:
+        lines.append("No deal: every sector keeps today's protection. Last offers (x per sector):")
+        names = list(o.concessions)
+        lines.append(f"{'':<16}" + "".join(f"{spec.sectors[s].label[:10]:>11}" for s in names))
+        for p, offer in o.last_offers.items():
+            if offer is not None:
+                lines.append(f"{spec.parties[p].label:<16}" + "".join(f"{v:>11.2f}" for v in offer))
+    lines.append("")
+    lines.append(f"{'Government':<16} {'utility':>9} {'gain over no deal':>18} {'at Nash point':>14}")
+    for p, u in o.utilities.items():
+        nash = f"{o.nash[p]:>14.2f}" if o.nash else f"{'-':>14}"
+        lines.append(f"{spec.parties[p].label:<16} {u:>9.2f} {o.gains[p]:>18.2f} {nash}")
+    if o.pareto_gap is not None:
+        lines.append(f"Distance inside the Pareto frontier (gain left on the table): {o.pareto_gap:.3f}")
+    lines.append("")
+    key = [text for _, _, text in model.log]
+    if key:
+        lines.append("What happened:")
+        for step, date, text in model.log:
+            lines.append(f"  {date} (week {step:>2}): {text}")
+        lines.append("")
+    lines.append("Written: " + ", ".join(str(f) for f in files))
+    return "\n".join(lines)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run one scenario, print its summary, write its files."""
+    from sim.model import NegotiationModel
+    from sim.scenario import load_scenario
+
+    scenario = load_scenario(args.scenario, args.overrides or None)
+    out: Path = args.out or Path("runs") / f"{scenario.name}-seed{args.seed}"
+    if out.exists() and not out.is_dir():
+        raise ScenarioError(str(out), "--out", "exists and is not a folder")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ScenarioError(str(out), "--out", f"cannot create folder: {exc.strerror}") from None
+    model = NegotiationModel(scenario, rng=args.seed)
+    outcome = model.run()
+    files = [out / "summary.json", out / "timeseries.csv", out / "events.csv"]
+    try:
+        files[0].write_text(outcome.to_json() + "\n", encoding="utf-8")
+        model.time_series().to_csv(files[1])
+        with files[2].open("w", encoding="utf-8") as fh:
+            fh.write("step,date,event\n")
+            for step, date, text in model.log:
+                fh.write(f'{step},{date},"{text.replace(chr(34), chr(39))}"\n')
+        if not args.no_plot:
+            from sim.plots import plot_run
+
+            files.append(out / "run.png")
+            plot_run(model, files[-1])
+    except OSError as exc:
+        raise ScenarioError(str(out), "--out", f"cannot write: {exc.strerror}") from None
+    if args.json:
+        print(json.dumps(outcome.to_dict(), indent=2))
+    else:
+        print(_summary_text(model, files))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``negsim``; user mistakes exit with code 2 and one line on stderr."""
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "run":
+            return cmd_run(args)
+        return cmd_params(args)
+    except ScenarioError as exc:
+        print(f"negsim: error: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("negsim: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
