@@ -44,6 +44,7 @@ class Government(Agent):
         mandate_floor: ``m``.
         sector_utilities: This step's per-sector utility functions (without ``V``).
         lo, hi: Red-line bounds per sector in this government's mandate.
+
     """
 
     def __init__(self, model: NegotiationModel, name: str, spec: Party) -> None:
@@ -65,8 +66,16 @@ class Government(Agent):
             quadratic = float(econ.quadratic) if econ else 0.0
             self.economics.append(economic_term(model.breaks[j], linear, quadratic))
             line = spec.red_lines.get(sector_name)
-            lo = scenario.reference_level(sector_name, line.min) if line and line.min is not None else 0.0
-            hi = scenario.reference_level(sector_name, line.max) if line and line.max is not None else 1.0
+            lo = (
+                scenario.reference_level(sector_name, line.min)
+                if line and line.min is not None
+                else 0.0
+            )
+            hi = (
+                scenario.reference_level(sector_name, line.max)
+                if line and line.max is not None
+                else 1.0
+            )
             self.lo.append(lo)
             self.hi.append(hi)
         ratifier = spec.ratifier
@@ -84,8 +93,10 @@ class Government(Agent):
 
     @property
     def disagreement(self) -> float:
-        """``R(t)``: utility of no deal, i.e. of today's protection (``x = 0``) under the
-        current lobby weights, shifted by the no-deal value (threats, lost market share).
+        """``R(t)``: utility of no deal, i.e. of today's protection under current weights.
+
+        The utility of ``x = 0`` under the current lobby weights, shifted by the no-deal value
+        (threats, lost market share).
 
         Valuing no deal with the same weights as a deal keeps the comparison honest: an exporter
         lobby unhappy with the status quo makes a deal more attractive, not less.
@@ -115,6 +126,7 @@ class Government(Agent):
     def update_mandate(self) -> None:
         """Step 2: reweigh lobbies under their new pressure and rebuild the utility."""
         self.sector_utilities = self._utilities_with([self.weight_of(lb) for lb in self.lobbies])
+        self.model.mandate_version += 1
 
     def utility(self, x: Sequence[float]) -> float:
         """``U(x, t)`` on the fixed yardstick (includes the strategic value ``V``)."""

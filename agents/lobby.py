@@ -25,8 +25,8 @@ class Lobby(Agent):
           parity with its competitors (e.g. the TPP terms its rivals enjoy), so neither starts
           at an extreme by construction (DESIGN.md, "Agents", 1).
         * **Pressure** ``P_t = inertia P_{t-1} + (1 - inertia) shock (strength * salience *
-          D(worst offer on the table) / D(worst deal) + outrage)``: the lobby fears the worst offer tabled by
-          anyone, feels it more as its country's election nears, and mobilises with random
+          D(worst offer on the table) / D(worst deal) + outrage)``: the lobby fears the
+          worst offer tabled by anyone, feels it more as its country's election nears, and mobilises with random
           shocks (Grossman & Helpman 1994 for the political-support channel; Conconi,
           Facchini & Zanardi 2014 for election proximity).
         * **Red lines**: while an offer on the table crosses one, ``outrage`` adds to pressure.
@@ -40,6 +40,7 @@ class Lobby(Agent):
         pressure: Current pressure ``P``.
         dissatisfaction: ``D`` of the worst offer on the table this step, as a share of its
             dissatisfaction with the worst possible deal.
+
     """
 
     def __init__(self, model: NegotiationModel, name: str, spec: LobbySpec) -> None:

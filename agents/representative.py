@@ -52,6 +52,7 @@ class TradeRepresentative(Agent):
         aspiration: Current demanded utility on the fixed yardstick.
         deadline: Perceived deadline ``T`` (a step).
         offer: Its last offer, or None.
+
     """
 
     def __init__(
@@ -72,8 +73,7 @@ class TradeRepresentative(Agent):
         for other in model.party_names:
             if other != name:
                 self.perception[other] = [
-                    math.exp(noise * float(self.rng.standard_normal()))
-                    for _ in model.sector_names
+                    math.exp(noise * float(self.rng.standard_normal())) for _ in model.sector_names
                 ]
         self.concession = self.initial_concession
         self.anchor = (0.0, self.initial_concession)
@@ -82,18 +82,24 @@ class TradeRepresentative(Agent):
         self.aspiration = 0.0
         self.offer: list[float] | None = None
         self._theta: float | None = None
+        self._model_key: tuple[int, int] | None = None
+        self._modelled: list[Piecewise] = []
 
     # -- beliefs ---------------------------------------------------------------------------
 
     def modelled_others(self) -> list[Piecewise]:
         """Per-sector utility of the other side(s) as this negotiator believes it to be."""
         model = self.model
+        key = (model.steps, model.mandate_version)
+        if self._model_key == key:
+            return self._modelled
         out = []
         for j in range(len(model.sector_names)):
             total = Piecewise.zero(model.breaks[j])
             for other, factors in self.perception.items():
                 total.add_scaled(model.governments_by_name[other].sector_utilities[j], factors[j])
             out.append(total)
+        self._model_key, self._modelled = key, out
         return out
 
     def their_concession(self) -> float:

@@ -7,6 +7,7 @@ with the same closed-form per-sector solver the negotiators use (``sim.offers``)
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ class Side:
         constant: Added to the sum over sectors (the strategic value ``V``).
         floor: Lowest acceptable utility (``R + m``) for the win-set.
         disagreement: Utility of no deal (``R``), the Nash disagreement point.
+
     """
 
     utilities: Sequence[Piecewise]
@@ -109,8 +111,9 @@ def nash_solution(
 ) -> tuple[float, float, list[float]] | None:
     """The Nash bargaining solution: maximise ``(U_a - d_a)(U_b - d_b)`` on the frontier.
 
-    Nash (1950). A golden-section search over the frontier's weight, refined from the best of
-    a coarse scan; None when no deal gives both sides more than no deal.
+    Nash (1950). The product is unimodal along the (convex) frontier; a coarse scan of its
+    weight brackets the peak, golden-section search refines it. None when no deal gives both
+    sides more than no deal.
     """
 
     def point(theta: float) -> tuple[float, float, list[float], float]:
@@ -120,7 +123,7 @@ def nash_solution(
         product = ga * gb if ga > 0 and gb > 0 else -math.inf
         return ua, ub, x, product
 
-    grid = [0.001 + 0.998 * i / 200 for i in range(201)]
+    grid = [0.5 - 0.5 * math.cos(math.pi * (0.002 + 0.996 * i / 24)) for i in range(25)]
     scores = [point(t)[3] for t in grid]
     k = max(range(len(grid)), key=scores.__getitem__)
     if scores[k] == -math.inf:
@@ -128,12 +131,16 @@ def nash_solution(
     left, right = grid[max(k - 1, 0)], grid[min(k + 1, len(grid) - 1)]
     phi = (math.sqrt(5.0) - 1.0) / 2.0
     c, d = right - phi * (right - left), left + phi * (right - left)
-    for _ in range(60):
-        if point(c)[3] > point(d)[3]:
-            right = d
+    fc, fd = point(c)[3], point(d)[3]
+    for _ in range(30):
+        if fc > fd:
+            right, d, fd = d, c, fc
+            c = right - phi * (right - left)
+            fc = point(c)[3]
         else:
-            left = c
-        c, d = right - phi * (right - left), left + phi * (right - left)
+            left, c, fc = c, d, fd
+            d = left + phi * (right - left)
+            fd = point(d)[3]
     ua, ub, x, _ = point(0.5 * (left + right))
     return ua, ub, x
 
@@ -152,7 +159,7 @@ def distance_to_frontier(
     """Euclidean distance in utility space from ``point`` to the frontier's polyline."""
     px, py = point
     best = math.inf
-    for (x1, y1, _), (x2, y2, _) in zip(frontier, frontier[1:], strict=False):
+    for (x1, y1, _), (x2, y2, _) in itertools.pairwise(frontier):
         dx, dy = x2 - x1, y2 - y1
         length = dx * dx + dy * dy
         s = 0.0 if length == 0 else max(0.0, min(1.0, ((px - x1) * dx + (py - y1) * dy) / length))

@@ -26,7 +26,7 @@ class StepCalendar:
 
     def date_of(self, step: int | float) -> dt.date:
         """Calendar date on which ``step`` begins."""
-        return self.start + dt.timedelta(days=int(round(step * self.step_days)))
+        return self.start + dt.timedelta(days=round(step * self.step_days))
 
     def step_of(self, date: dt.date) -> int:
         """The step during which ``date`` falls (negative before ``start``)."""

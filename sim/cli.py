@@ -16,25 +16,45 @@ EXIT_USER_ERROR = 2
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="negsim",
-        description="Agent-based simulator of two-level trade negotiations under election deadlines.",
+        description="Simulate two-level trade negotiations under election deadlines.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = sub.add_parser("run", help="run one scenario and show what happened")
-    run.add_argument("scenario", help="scenario file, or a bundled name (usjapan_2019, usjapan_2015, classroom)")
+    run.add_argument(
+        "scenario", help="scenario file, or a bundled name (usjapan_2019, usjapan_2015, classroom)"
+    )
     run.add_argument("--seed", type=int, default=0, help="the run's seed (default: 0)")
-    run.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE",
-                     help="override a parameter (see `negsim params`); repeatable")
-    run.add_argument("--out", type=Path, default=None,
-                     help="folder for summary.json, timeseries.csv, events.csv and run.png "
-                          "(default: runs/SCENARIO-seedN)")
-    run.add_argument("--json", action="store_true", help="print summary.json instead of the summary")
+    run.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="override a parameter (see `negsim params`); repeatable",
+    )
+    run.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="folder for summary.json, timeseries.csv, events.csv and run.png "
+        "(default: runs/SCENARIO-seedN)",
+    )
+    run.add_argument(
+        "--json", action="store_true", help="print summary.json instead of the summary"
+    )
     run.add_argument("--no-plot", action="store_true", help="skip the plot (faster)")
 
     params = sub.add_parser("params", help="list every settable parameter of a scenario")
     params.add_argument("scenario", help="scenario file or bundled name")
-    params.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE",
-                        help="show values after these overrides")
+    params.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="show values after these overrides",
+    )
     return parser
 
 
@@ -70,7 +90,9 @@ def _summary_text(model: object, files: Sequence[Path]) -> str:
     assert o is not None
     spec = model.spec
     lines = [f"{spec.title} (seed {o.seed})", ""]
-    verdict = "AGREEMENT" if o.agreement else ("BREAKDOWN" if o.ended == "breakdown" else "NO AGREEMENT")
+    verdict = (
+        "AGREEMENT" if o.agreement else ("BREAKDOWN" if o.ended == "breakdown" else "NO AGREEMENT")
+    )
     lines.append(f"Outcome: {verdict} on {o.date} (week {o.step}): {o.reason}.")
     lines.append(
         f"Ratification: {o.ratification_attempts} attempt(s), {o.ratification_failures} rejected."
@@ -80,8 +102,10 @@ def _summary_text(model: object, files: Sequence[Path]) -> str:
         lines.append(f"{'Sector':<12} {'x':>5}  {'agreed':>12}  {'today':>10}  unit")
         for name, x in o.concessions.items():
             t = o.concessions_in_terms[name]
+            label = spec.sectors[name].label
             lines.append(
-                f"{spec.sectors[name].label:<12} {x:>5.2f}  {t['value']:>12,.1f}  {t['status_quo']:>10,.1f}  {t['unit']}"
+                f"{label:<12} {x:>5.2f}  {t['value']:>12,.1f}  {t['status_quo']:>10,.1f}"
+                f"  {t['unit']}"
             )
     else:
         lines.append("No deal: every sector keeps today's protection. Last offers (x per sector):")
@@ -91,12 +115,16 @@ def _summary_text(model: object, files: Sequence[Path]) -> str:
             if offer is not None:
                 lines.append(f"{spec.parties[p].label:<16}" + "".join(f"{v:>11.2f}" for v in offer))
     lines.append("")
-    lines.append(f"{'Government':<16} {'utility':>9} {'gain over no deal':>18} {'at Nash point':>14}")
+    lines.append(
+        f"{'Government':<16} {'utility':>9} {'gain over no deal':>18} {'at Nash point':>14}"
+    )
     for p, u in o.utilities.items():
         nash = f"{o.nash[p]:>14.2f}" if o.nash else f"{'-':>14}"
         lines.append(f"{spec.parties[p].label:<16} {u:>9.2f} {o.gains[p]:>18.2f} {nash}")
     if o.pareto_gap is not None:
-        lines.append(f"Distance inside the Pareto frontier (gain left on the table): {o.pareto_gap:.3f}")
+        lines.append(
+            f"Distance inside the Pareto frontier (gain left on the table): {o.pareto_gap:.3f}"
+        )
     lines.append("")
     key = [text for _, _, text in model.log]
     if key:

@@ -48,6 +48,7 @@ class NegotiationModel(mesa.Model):
         zone: Whether the governments' win-sets intersect this step.
         outcome: Set when the run ends.
         log: Plain-language event log, ``(step, date, text)``.
+
     """
 
     def __init__(
@@ -61,7 +62,9 @@ class NegotiationModel(mesa.Model):
         spec = self.spec
         self.collect_series = collect
         self.tol = spec.protocol.tolerance
-        self.calendar = StepCalendar(spec.calendar.start, spec.calendar.end, spec.calendar.step_days)
+        self.calendar = StepCalendar(
+            spec.calendar.start, spec.calendar.end, spec.calendar.step_days
+        )
         cal = self.calendar
         self.horizon = cal.horizon
         self.party_names = list(spec.parties)
@@ -71,7 +74,11 @@ class NegotiationModel(mesa.Model):
         # Calendar: every date converted to steps once.
         self.elections = {
             p: [
-                (cal.steps_until(e.date), float(e.amplitude), cal.weeks_to_steps(float(e.tau_weeks)))
+                (
+                    cal.steps_until(e.date),
+                    float(e.amplitude),
+                    cal.weeks_to_steps(float(e.tau_weeks)),
+                )
                 for e in party.elections.values()
             ]
             for p, party in spec.parties.items()
@@ -121,8 +128,14 @@ class NegotiationModel(mesa.Model):
         self.lobbies = self.agents.select(agent_type=Lobby)
 
         # Public red lines: every offer stays within all of them.
-        lo = [max(g.lo[j] for g in self.governments_by_name.values()) for j in range(len(self.sector_names))]
-        hi = [min(g.hi[j] for g in self.governments_by_name.values()) for j in range(len(self.sector_names))]
+        lo = [
+            max(g.lo[j] for g in self.governments_by_name.values())
+            for j in range(len(self.sector_names))
+        ]
+        hi = [
+            min(g.hi[j] for g in self.governments_by_name.values())
+            for j in range(len(self.sector_names))
+        ]
         self.red_lines_conflict = any(a > b for a, b in zip(lo, hi, strict=True))
         self.public_bounds = (
             [min(a, b) for a, b in zip(lo, hi, strict=True)],
@@ -134,6 +147,7 @@ class NegotiationModel(mesa.Model):
 
         # State.
         self.t = 0
+        self.mandate_version = 0  # bumped whenever a government rebuilds its utility
         self.table: dict[str, list[float] | None] = dict.fromkeys(self.party_names)
         self.previous_offers: dict[str, list[float] | None] = dict.fromkeys(self.party_names)
         self.salience = dict.fromkeys(self.party_names, 1.0)
@@ -237,7 +251,9 @@ class NegotiationModel(mesa.Model):
             self._zone_theta = theta if theta is not None and 0.0 < theta < 1.0 else None
         self.empty_zone_steps = 0 if self.zone else self.empty_zone_steps + 1
         if self.t > 0 and self.zone != before:
-            self._say("the zone of agreement opens" if self.zone else "the zone of agreement closes")
+            self._say(
+                "the zone of agreement opens" if self.zone else "the zone of agreement closes"
+            )
 
     def perceived_deadline(self, party: str) -> int:
         """``T`` for a negotiator: next reachable summit, then hard deadline, then horizon."""
@@ -245,9 +261,9 @@ class NegotiationModel(mesa.Model):
         current = self.representatives_by_name[party].deadline
         if self.zone:
             for s in self.summits:
-                if party in s.parties and s.start >= t:
-                    if s.start == current or s.start >= t + self.summit_lead:
-                        return s.start
+                aimed_at = s.start == current or s.start >= t + self.summit_lead
+                if party in s.parties and s.start >= t and aimed_at:
+                    return s.start
         hard = self.hard_deadline_step[party]
         if hard is not None and hard > t:
             return hard
@@ -294,9 +310,10 @@ class NegotiationModel(mesa.Model):
         if not rejected:
             self.deal = list(deal)
             self.status = "ratified"
-            self._say("the deal is ratified by " + ", ".join(
-                g.ratifier_label for g in self.governments_by_name.values()
-            ))
+            self._say(
+                "the deal is ratified by "
+                + ", ".join(g.ratifier_label for g in self.governments_by_name.values())
+            )
             self.finish("agreement", "a deal was agreed and ratified by every side")
             return
         self.ratification_failures += 1
@@ -410,7 +427,9 @@ class NegotiationModel(mesa.Model):
         worst = 0.0
         for i in range(len(offers)):
             for k in range(i + 1, len(offers)):
-                d = math.sqrt(sum((a - b) ** 2 for a, b in zip(offers[i], offers[k], strict=True)) / m)
+                d = math.sqrt(
+                    sum((a - b) ** 2 for a, b in zip(offers[i], offers[k], strict=True)) / m
+                )
                 worst = max(worst, d)
         return worst
 

@@ -6,8 +6,9 @@ sums of concave per-sector functions, so the problem is separable with one coupl
 constraint. Its Lagrangian ``H + lam * F`` splits into one-dimensional concave problems, each
 solved in closed form on the sector's piecewise-quadratic segments (``sector_argmax``). The
 multiplier is found by a 1-D root search on ``theta = lam / (1 + lam)`` in [0, 1]
-(bisection accelerated by the Illinois variant of regula falsi); the last bracket is closed by
-interpolating between its two ends, which by concavity of ``F`` still meets the aspiration.
+(safeguarded Newton with the analytic ``dF/dtheta``, warm-started from the last step); a
+bracket left open is closed by interpolating between its two ends, which by concavity of ``F``
+still meets the aspiration.
 No general-purpose optimiser runs in the per-step loop (DESIGN.md, "Agents", 3).
 """
 
@@ -31,6 +32,7 @@ class OfferResult:
         other: ``H(x)``, the (modelled) utility of the other side(s).
         feasible: False when even the proposer's best deal falls short of ``A``.
         theta: Final weight on ``F``; a good warm start for the next search.
+
     """
 
     x: list[float]
@@ -42,11 +44,17 @@ class OfferResult:
 
 def sector_argmax(
     h: Piecewise, f: Piecewise, wh: float, wf: float, lo: float, hi: float
-) -> tuple[float, int]:
-    """Maximise ``wh * h(x) + wf * f(x)`` over ``[lo, hi]``; return ``x`` and its segment.
+) -> tuple[float, int, float]:
+    """Maximise ``wh * h(x) + wf * f(x)`` over ``[lo, hi]``.
 
     The derivative is non-increasing (concavity), so the optimum is the first point, scanning
     segments from the left, where it turns non-positive.
+
+    Returns:
+        ``x``, its segment, and the objective's second derivative there when ``x`` is an
+        interior stationary point (0.0 at a bound or a kink, where ``x`` does not move with
+        the weights).
+
     """
     breaks = h.breaks
     hp, hq, fp, fq = h.p, h.q, f.p, f.q
@@ -63,11 +71,11 @@ def sector_argmax(
         if p + q2 * b > 0.0 and b < hi:
             continue
         if p + q2 * b >= 0.0:
-            return b, i
+            return b, i, 0.0
         if p + q2 * a <= 0.0:
-            return a, i
-        return -p / q2, i
-    return hi, last
+            return a, i, 0.0
+        return -p / q2, i, q2
+    return hi, last, 0.0
 
 
 def _solve(
@@ -78,14 +86,62 @@ def _solve(
     hi: Sequence[float],
 ) -> tuple[list[float], float]:
     """Per-sector optimum of ``(1 - theta) H + theta F`` and the resulting ``F``."""
+    x, f, _ = _solve_with_slope(hs, fs, theta, lo, hi)
+    return x, f
+
+
+def _solve_with_slope(
+    hs: Sequence[Piecewise],
+    fs: Sequence[Piecewise],
+    theta: float,
+    lo: Sequence[float],
+    hi: Sequence[float],
+) -> tuple[list[float], float, float]:
+    """Like ``_solve``, plus ``dF/dtheta`` for Newton steps.
+
+    At an interior optimum ``(1 - theta) h' + theta f' = 0``, so
+    ``dx/dtheta = -f'(x) / ((1 - theta) q2)`` and ``dF/dtheta = sum -f'(x)**2 / ((1 - theta) q2)``
+    with ``q2 < 0`` the objective's curvature; sectors at a bound or kink do not move.
+    """
     wh = 1.0 - theta
     xs = []
     own = 0.0
+    slope = 0.0
     for h, f, a, b in zip(hs, fs, lo, hi, strict=True):
-        x, i = sector_argmax(h, f, wh, theta, a, b)
+        # sector_argmax, inlined: this loop is the model's hot path.
+        breaks = h.breaks
+        hp, hq, fp, fq, fc = h.p, h.q, f.p, f.q, f.c
+        n = len(hp)
+        x = b
+        i = n - 1
+        curv = 0.0
+        for k in range(n):
+            right = breaks[k + 1]
+            if right < a:
+                continue
+            left = breaks[k]
+            s_lo = a if left < a else left
+            s_hi = b if right > b else right
+            p = wh * hp[k] + theta * fp[k]
+            q2 = 2.0 * (wh * hq[k] + theta * fq[k])
+            d_hi = p + q2 * s_hi
+            if d_hi > 0.0 and s_hi < b:
+                continue
+            i = k
+            if d_hi >= 0.0:
+                x = s_hi
+            elif p + q2 * s_lo <= 0.0:
+                x = s_lo
+            else:
+                x = -p / q2
+                curv = q2
+            break
         xs.append(x)
-        own += f.c[i] + x * (f.p[i] + f.q[i] * x)
-    return xs, own
+        own += fc[i] + x * (fp[i] + fq[i] * x)
+        if curv < 0.0:
+            d = fp[i] + 2.0 * fq[i] * x
+            slope -= d * d / (wh * curv)
+    return xs, own, slope
 
 
 def _value(us: Sequence[Piecewise], x: Sequence[float]) -> float:
@@ -104,10 +160,13 @@ def best_offer(
     *,
     theta0: float | None = None,
     tol: float = 1e-10,
-    rtol: float = 1e-6,
-    max_iter: int = 60,
+    max_iter: int = 80,
 ) -> OfferResult:
     """The offer that is best for the other side among those worth ``aspiration`` to me.
+
+    Safeguarded Newton on ``theta``: Newton steps from ``theta0`` (last step's multiplier, as
+    aspirations move little from one step to the next), falling back to regula falsi or
+    bisection inside the bracket whenever a step would leave it.
 
     Args:
         hs: Per-sector utility of the other side(s), as the proposer models it.
@@ -118,72 +177,43 @@ def best_offer(
         hi: Upper bounds per sector, ``lo <= hi``.
         theta0: Last search's ``theta`` (warm start), or None.
         tol: Absolute slack accepted above ``A``.
-        rtol: Stop once the bracket's two values of ``F`` are this close; the final
-            interpolation then lands on ``A`` within a second-order error.
-        max_iter: Cap on root-search iterations (bisection alone needs about 45).
+        max_iter: Cap on iterations (bisection alone needs about 45).
 
     Returns:
         The offer. When ``A`` is out of reach, the proposer's own best deal with
         ``feasible=False``; when the other side's favourite already meets ``A``, that one.
+
     """
-    if theta0 is None or not 0.0 < theta0 < THETA_OWN:
-        x0, f0 = _solve(hs, fs, 0.0, lo, hi)
-        if f0 >= aspiration:
-            return OfferResult(x0, f0, _value(hs, x0), True, 0.0)
-        x1, f1 = _solve(hs, fs, THETA_OWN, lo, hi)
-        if f1 < aspiration:
-            return OfferResult(x1, f1, _value(hs, x1), False, THETA_OWN)
-        t_lo, g_lo, x_lo = 0.0, f0 - aspiration, x0
-        t_hi, g_hi, x_hi = THETA_OWN, f1 - aspiration, x1
-    else:
-        # Warm start: aspirations move little from one step to the next, so bracket the root
-        # by stepping out from last step's multiplier instead of from the ends of [0, 1].
-        x, f = _solve(hs, fs, theta0, lo, hi)
-        step = 0.02
-        if f >= aspiration:
-            t_hi, g_hi, x_hi = theta0, f - aspiration, x
-            while True:
-                t = max(t_hi - step, 0.0)
-                x, f = _solve(hs, fs, t, lo, hi)
-                if f < aspiration:
-                    t_lo, g_lo, x_lo = t, f - aspiration, x
-                    break
-                t_hi, g_hi, x_hi = t, f - aspiration, x
-                if t == 0.0:
-                    return OfferResult(x, f, _value(hs, x), True, 0.0)
-                step *= 4.0
-        else:
-            t_lo, g_lo, x_lo = theta0, f - aspiration, x
-            while True:
-                t = min(t_lo + step, THETA_OWN)
-                x, f = _solve(hs, fs, t, lo, hi)
-                if f >= aspiration:
-                    t_hi, g_hi, x_hi = t, f - aspiration, x
-                    break
-                t_lo, g_lo, x_lo = t, f - aspiration, x
-                if t == THETA_OWN:
-                    return OfferResult(x, f, _value(hs, x), False, THETA_OWN)
-                step *= 4.0
-    side = 0
+    t_lo, t_hi = 0.0, THETA_OWN
+    x_lo: list[float] | None = None
+    x_hi: list[float] | None = None
+    g_lo = g_hi = 0.0
+    t = theta0 if theta0 is not None and 0.0 < theta0 < THETA_OWN else 0.5
     for _ in range(max_iter):
-        if g_hi <= tol or g_hi - g_lo <= rtol or t_hi - t_lo < 1e-14:
-            break
-        t = t_lo - g_lo * (t_hi - t_lo) / (g_hi - g_lo)  # Illinois (modified regula falsi)
-        if not t_lo < t < t_hi:
-            t = 0.5 * (t_lo + t_hi)
-        x, f = _solve(hs, fs, t, lo, hi)
+        x, f, slope = _solve_with_slope(hs, fs, t, lo, hi)
         g = f - aspiration
-        if g >= 0.0:
-            t_hi, g_hi, x_hi = t, g, x
-            if side == 1:
-                g_lo *= 0.5
-            side = 1
+        if g >= -tol:  # meets A up to the tolerance every comparison uses
+            t_hi, x_hi, g_hi = t, x, g
+            if g <= tol or t == 0.0:
+                break
         else:
-            t_lo, g_lo, x_lo = t, g, x
-            if side == -1:
-                g_hi *= 0.5
-            side = -1
-    if g_hi > tol:
+            t_lo, x_lo, g_lo = t, x, g
+            if t == THETA_OWN:
+                return OfferResult(x, f, _value(hs, x), False, THETA_OWN)
+        step = t - g / slope if slope > 0.0 else (t_hi if g < 0.0 else t_lo)
+        if t_lo < step < t_hi:
+            t = step
+        elif x_hi is None:
+            t = THETA_OWN  # is the aspiration within reach at all?
+        elif x_lo is None:
+            t = 0.0  # does the other side's favourite already meet it?
+        else:
+            if t_hi - t_lo < 1e-15 or g_hi - g_lo <= 10.0 * tol:
+                break  # the closing interpolation below lands on A
+            secant = t_lo - g_lo * (t_hi - t_lo) / (g_hi - g_lo)
+            t = secant if t_lo < secant < t_hi else 0.5 * (t_lo + t_hi)
+    assert x_hi is not None
+    if g_hi > tol and x_lo is not None:
         # Close the bracket on the segment between its ends: F is concave, so the point where
         # the linear interpolation of F reaches A has F >= A.
         g_lo_true = _value(fs, x_lo) - aspiration

@@ -31,6 +31,7 @@ class Outcome:
         pareto_gap: How far the deal is inside the Pareto frontier (two parties), else None.
         nash: Party -> utility at the Nash bargaining solution (two parties), else None.
         last_offers: Party -> its last offer (how far apart the sides ended).
+
     """
 
     scenario: str

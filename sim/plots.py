@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.dates as mdates  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -32,22 +32,44 @@ def _dates(series: pd.DataFrame) -> list[dt.date]:
 def mark_calendar(ax: Any, model: NegotiationModel, *, labels: bool = False) -> None:
     """Shade summits, draw elections (dashed), events (dotted) and the deal (solid)."""
     spec = model.spec
-    lo, hi = spec.calendar.start, spec.calendar.end
+    lo, _hi = spec.calendar.start, spec.calendar.end
     end_of_run = model.calendar.date_of(model.t + 1)
     for s in spec.summits.values():
         if s.start <= end_of_run:
-            ax.axvspan(s.start, (s.end or s.start) + dt.timedelta(days=1), color="#f5b041", alpha=0.35, lw=0)
+            ax.axvspan(
+                s.start,
+                (s.end or s.start) + dt.timedelta(days=1),
+                color="#f5b041",
+                alpha=0.35,
+                lw=0,
+            )
             if labels:
-                ax.annotate(s.label, (s.start, 1.0), xycoords=("data", "axes fraction"), rotation=90,
-                            va="top", ha="right", fontsize=7, color="#9a6a00")
+                ax.annotate(
+                    s.label,
+                    (s.start, 1.0),
+                    xycoords=("data", "axes fraction"),
+                    rotation=90,
+                    va="top",
+                    ha="right",
+                    fontsize=7,
+                    color="#9a6a00",
+                )
     for i, party in enumerate(spec.parties.values()):
         colour = PARTY_COLOURS[i % len(PARTY_COLOURS)]
         for e in party.elections.values():
             if lo <= e.date <= end_of_run:
                 ax.axvline(e.date, color=colour, ls="--", lw=1.2)
                 if labels:
-                    ax.annotate(e.label or "election", (e.date, 1.0), xycoords=("data", "axes fraction"),
-                                rotation=90, va="top", ha="right", fontsize=7, color=colour)
+                    ax.annotate(
+                        e.label or "election",
+                        (e.date, 1.0),
+                        xycoords=("data", "axes fraction"),
+                        rotation=90,
+                        va="top",
+                        ha="right",
+                        fontsize=7,
+                        color=colour,
+                    )
     for ev in spec.events.values():
         if lo <= ev.date <= end_of_run:
             ax.axvline(ev.date, color="0.55", ls=":", lw=1)
@@ -61,20 +83,37 @@ def plot_offers(ax: Any, model: NegotiationModel, series: pd.DataFrame, sector: 
     s = spec.sectors[sector]
     dates = _dates(series)
     for i, p in enumerate(model.party_names):
-        ax.plot(dates, series[f"offer.{p}.{sector}"], color=PARTY_COLOURS[i % len(PARTY_COLOURS)],
-                lw=1.6, marker=".", ms=3, label=f"{spec.parties[p].label}'s offer")
+        ax.plot(
+            dates,
+            series[f"offer.{p}.{sector}"],
+            color=PARTY_COLOURS[i % len(PARTY_COLOURS)],
+            lw=1.6,
+            marker=".",
+            ms=3,
+            label=f"{spec.parties[p].label}'s offer",
+        )
     for name, level in s.references.items():
         ax.axhline(level, color="0.3", lw=0.8, ls="-.")
-        ax.annotate(name.upper(), (0.01, level), xycoords=("axes fraction", "data"), fontsize=7,
-                    va="bottom", color="0.3")
+        ax.annotate(
+            name.upper(),
+            (0.01, level),
+            xycoords=("axes fraction", "data"),
+            fontsize=7,
+            va="bottom",
+            color="0.3",
+        )
     if model.deal is not None:
         j = model.sector_names.index(sector)
-        ax.plot([model.calendar.date_of(model.t)], [model.deal[j]], marker="*", ms=12, color="black")
+        ax.plot(
+            [model.calendar.date_of(model.t)], [model.deal[j]], marker="*", ms=12, color="black"
+        )
     mark_calendar(ax, model)
     ax.set_ylim(-0.04, 1.04)
     ax.set_title(f"{s.label}: {s.unit}, {s.status_quo:g} today", fontsize=9)
     ax.set_ylabel("concession x", fontsize=8)
-    secondary = ax.secondary_yaxis("right", functions=(s.level, lambda v: (v - s.status_quo) / (s.free_trade - s.status_quo)))
+    secondary = ax.secondary_yaxis(
+        "right", functions=(s.level, lambda v: (v - s.status_quo) / (s.free_trade - s.status_quo))
+    )
     secondary.tick_params(labelsize=7)
     return ax
 
@@ -86,8 +125,17 @@ def plot_utilities(ax: Any, model: NegotiationModel, series: pd.DataFrame) -> An
         colour = PARTY_COLOURS[i % len(PARTY_COLOURS)]
         label = model.spec.parties[p].label
         ax.plot(dates, series[f"aspiration.{p}"], color=colour, lw=2, label=f"{label}: aspiration")
-        ax.plot(dates, series[f"floor.{p}"], color=colour, lw=1.2, ls="--", label=f"{label}: floor R + m")
-        ax.plot(dates, series[f"no_deal.{p}"], color=colour, lw=1, ls=":", label=f"{label}: no deal R")
+        ax.plot(
+            dates,
+            series[f"floor.{p}"],
+            color=colour,
+            lw=1.2,
+            ls="--",
+            label=f"{label}: floor R + m",
+        )
+        ax.plot(
+            dates, series[f"no_deal.{p}"], color=colour, lw=1, ls=":", label=f"{label}: no deal R"
+        )
     mark_calendar(ax, model, labels=True)
     ax.set_title("Negotiators' aspirations and governments' floors", fontsize=9)
     ax.set_ylabel("utility (welfare points)", fontsize=8)
@@ -105,8 +153,15 @@ def plot_pressure(ax: Any, model: NegotiationModel, series: pd.DataFrame) -> Any
     twin = ax.twinx()
     for i, p in enumerate(model.party_names):
         if model.spec.parties[p].elections:
-            twin.plot(dates, series[f"salience.{p}"], color=PARTY_COLOURS[i % len(PARTY_COLOURS)],
-                      lw=1, ls="--", alpha=0.7, label=f"{model.spec.parties[p].label}: salience")
+            twin.plot(
+                dates,
+                series[f"salience.{p}"],
+                color=PARTY_COLOURS[i % len(PARTY_COLOURS)],
+                lw=1,
+                ls="--",
+                alpha=0.7,
+                label=f"{model.spec.parties[p].label}: salience",
+            )
     twin.set_ylabel("election salience", fontsize=8)
     mark_calendar(ax, model)
     ax.set_title("Lobby pressure and election salience", fontsize=9)
@@ -137,12 +192,17 @@ def plot_run(model: NegotiationModel, path: str | Path | None = None) -> Figure:
     handles, labels = first.get_legend_handles_labels()
     outcome = model.outcome
     verdict = (
-        f"agreement on {outcome.date}" if outcome and outcome.agreement
-        else f"no agreement ({outcome.ended}, {outcome.date})" if outcome else "running"
+        f"agreement on {outcome.date}"
+        if outcome and outcome.agreement
+        else f"no agreement ({outcome.ended}, {outcome.date})"
+        if outcome
+        else "running"
     )
-    fig.suptitle(f"{model.spec.title} — seed {model.seed}: {verdict}\n"
-                 "shaded: summits; dashed: elections; dotted: events; solid black: ratified deal",
-                 fontsize=10)
+    fig.suptitle(
+        f"{model.spec.title} — seed {model.seed}: {verdict}\n"
+        "shaded: summits; dashed: elections; dotted: events; solid black: ratified deal",
+        fontsize=10,
+    )
     fig.legend(handles, labels, loc="outside lower center", ncol=len(labels), fontsize=8)
     if path is not None:
         fig.savefig(path, dpi=110)

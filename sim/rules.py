@@ -20,6 +20,7 @@ def salience(t: float, elections: Iterable[tuple[float, float, float]]) -> float
     Args:
         t: Current step.
         elections: ``(t_e, A, tau)`` per election, ``tau`` in steps.
+
     """
     best = 1.0
     for t_e, amplitude, tau in elections:

@@ -51,10 +51,14 @@ def num(
     """
 
     def below(v: float, strict_ok: bool) -> bool:
-        return (ge is not None and v < ge) or (gt is not None and (v < gt if strict_ok else v <= gt))
+        return (ge is not None and v < ge) or (
+            gt is not None and (v < gt if strict_ok else v <= gt)
+        )
 
     def above(v: float, strict_ok: bool) -> bool:
-        return (le is not None and v > le) or (lt is not None and (v > lt if strict_ok else v >= lt))
+        return (le is not None and v > le) or (
+            lt is not None and (v > lt if strict_ok else v >= lt)
+        )
 
     def validate(value: Any) -> float | _Dist:
         if isinstance(value, _Dist):
@@ -65,7 +69,8 @@ def num(
             except ValidationError as exc:
                 err = exc.errors()[0]
                 where = ".".join(str(p) for p in err["loc"][1:])
-                raise ValueError(f"bad distribution: {where + ': ' if where else ''}{err['msg']}")
+                problem = f"bad distribution: {where + ': ' if where else ''}{err['msg']}"
+                raise ValueError(problem) from None
         elif isinstance(value, bool) or not isinstance(value, int | float | str):
             raise ValueError(f"must be a number or a distribution (got {value!r})")
         else:
@@ -440,18 +445,16 @@ def event_target(path: str, scenario: Scenario) -> tuple[str, str, str] | None:
     """Split an event's parameter path into ``(kind, name, attribute)``; None if not allowed."""
     parts = path.split(".")
     if len(parts) == 3 and parts[0] == "parties" and parts[1] in scenario.parties:
-        if parts[2] in EVENT_TARGETS["parties"]:
-            return ("party", parts[1], parts[2])
+        return ("party", parts[1], parts[2]) if parts[2] in EVENT_TARGETS["parties"] else None
     if len(parts) == 4 and parts[0] == "parties" and parts[2] == "tactic":
-        if parts[1] in scenario.parties and parts[3] in EVENT_TARGETS["parties.tactic"]:
-            return ("tactic", parts[1], parts[3])
+        known = parts[1] in scenario.parties and parts[3] in EVENT_TARGETS["parties.tactic"]
+        return ("tactic", parts[1], parts[3]) if known else None
     if len(parts) == 3 and parts[0] == "lobbies" and parts[1] in scenario.lobbies:
-        if parts[2] in EVENT_TARGETS["lobbies"]:
-            return ("lobby", parts[1], parts[2])
+        return ("lobby", parts[1], parts[2]) if parts[2] in EVENT_TARGETS["lobbies"] else None
     return None
 
 
-def _check_consistency(s: Scenario, source: str) -> None:  # noqa: C901
+def _check_consistency(s: Scenario, source: str) -> None:
     def fail(field: str, problem: str) -> None:
         raise ScenarioError(source, field, problem)
 
@@ -474,7 +477,7 @@ def _check_consistency(s: Scenario, source: str) -> None:  # noqa: C901
             fail(f"parties.{pname}.hard_deadline", f"is before calendar.start ({cal.start})")
         for ename, e in party.elections.items():
             if e.date < cal.start:
-                fail(f"parties.{pname}.elections.{ename}.date", f"is before calendar.start")
+                fail(f"parties.{pname}.elections.{ename}.date", "is before calendar.start")
         for sec, rl in party.red_lines.items():
             where = f"parties.{pname}.red_lines.{sec}"
             if sec not in s.sectors:
@@ -497,7 +500,11 @@ def _check_consistency(s: Scenario, source: str) -> None:  # noqa: C901
             if sec not in s.sectors:
                 fail(f"{where}.stakes.{sec}", f"unknown sector {sec!r}")
             ref = lobby.reference_for(sec, s.sectors[sec].references)
-            if isinstance(ref, str) and ref != "status_quo" and ref not in s.sectors[sec].references:
+            if (
+                isinstance(ref, str)
+                and ref != "status_quo"
+                and ref not in s.sectors[sec].references
+            ):
                 fail(f"{where}.reference", f"sector {sec} has no reference {ref!r}")
             if isinstance(ref, int | float) and not 0.0 <= ref <= 1.0:
                 fail(f"{where}.reference", f"must lie in [0, 1] (got {ref})")
@@ -608,6 +615,7 @@ def load_scenario(
 
     Raises:
         ScenarioError: with the file, the field and the problem, for any bad input.
+
     """
     file = resolve_path(path)
     source = str(path)

@@ -29,6 +29,7 @@ class Piecewise:
         c: Constant term per segment.
         p: Linear term per segment.
         q: Quadratic term per segment (``<= 0`` so that the function is concave).
+
     """
 
     breaks: tuple[float, ...]
@@ -49,6 +50,7 @@ class Piecewise:
         return 0 if i < 0 else (last if i > last else i)
 
     def __call__(self, x: float) -> float:
+        """Value at ``x``."""
         i = self.segment(x)
         return self.c[i] + x * (self.p[i] + self.q[i] * x)
 
@@ -115,6 +117,7 @@ def dissatisfaction_term(
         stake: Scale ``s >= 0`` of the lobby's interest in this sector.
         loss_aversion: Slope of the loss at the reference, ``>= 1``.
         convexity: Quadratic growth of the loss, ``>= 0``.
+
     """
     s, lam, eta, r = stake, loss_aversion, convexity, reference
     term = Piecewise.zero(breaks)
