@@ -26,9 +26,9 @@ class Lobby(Agent):
           at an extreme by construction (DESIGN.md, "Agents", 1).
         * **Pressure** ``P_t = inertia P_{t-1} + (1 - inertia) shock (strength * salience *
           D(worst offer on the table) / D(worst deal) + outrage)``: the lobby fears the
-          worst offer tabled by anyone, feels it more as its country's election nears, and mobilises with random
-          shocks (Grossman & Helpman 1994 for the political-support channel; Conconi,
-          Facchini & Zanardi 2014 for election proximity).
+          worst offer tabled by anyone, feels it more as its country's election nears, and
+          mobilises with random shocks (Grossman & Helpman 1994 for the political-support
+          channel; Conconi, Facchini & Zanardi 2014 for election proximity).
         * **Red lines**: while an offer on the table crosses one, ``outrage`` adds to pressure.
         * **Reaction to a tentative deal**: before ratification the lobby's pressure jumps to
           what the deal itself would provoke, without inertia (Putnam 1988: level-II
