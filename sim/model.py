@@ -18,6 +18,22 @@ from sim.scenario import Scenario, event_target, load_scenario, with_overrides
 from sim.utility import sector_breaks
 
 
+# An event moves a parameter by a fixed amount; a drawn value may make it leave its range, so it
+# is held at the edge (a lobby's strength cannot fall below zero).
+EVENT_LIMITS = {
+    "mandate_floor": (1e-9, math.inf),
+    "pressure_response": (0.0, math.inf),
+    "strength": (0.0, math.inf),
+    "base_weight": (0.0, math.inf),
+    "inertia": (0.0, 1.0 - 1e-9),
+    "shock_sd": (0.0, math.inf),
+    "outrage": (0.0, math.inf),
+    "beta": (1e-6, math.inf),
+    "initial_concession": (0.0, 1.0 - 1e-9),
+    "tit_for_tat": (0.0, 1.0),
+}
+
+
 @dataclass(slots=True)
 class SummitDate:
     """A summit converted to steps."""
@@ -221,7 +237,8 @@ class NegotiationModel(mesa.Model):
                     else:
                         obj = self.lobbies_by_name[name]
                     new = float(value) if kind == "set" else getattr(obj, attr) + float(value)
-                    setattr(obj, attr, new)
+                    low, high = EVENT_LIMITS.get(attr, (-math.inf, math.inf))
+                    setattr(obj, attr, min(max(new, low), high))
             self._say(event.label)
 
     def charge_passed_summits(self) -> None:

@@ -632,5 +632,17 @@ def with_overrides(
 ) -> Scenario:
     """A validated copy of ``scenario`` with dotted-path overrides applied."""
     source = source or scenario.name
-    data = scenario.model_dump(mode="python")
-    return validate(apply_overrides(data, overrides, scenario, source), source)
+    return validate(apply_overrides(to_raw(scenario), overrides, scenario, source), source)
+
+
+def to_raw(value: Any) -> Any:
+    """A scenario (or any block of it) as the plain mapping a YAML file would hold."""
+    if isinstance(value, _Dist):
+        return value.model_dump()
+    if isinstance(value, BaseModel):
+        return {name: to_raw(getattr(value, name)) for name in type(value).model_fields}
+    if isinstance(value, dict):
+        return {k: to_raw(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [to_raw(v) for v in value]
+    return value
