@@ -145,8 +145,9 @@ def main(argv: list[str] | None = None) -> int:
     for seed in warm:
         sim.run(scenario, seed)
     t0, c0 = time.perf_counter(), time.process_time()
+    steps_c = 0
     for seed in range(args.seeds):
-        sim.run(scenario, seed)
+        steps_c += sim.run(scenario, seed).step + 1
     elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
 
     print()
@@ -158,6 +159,10 @@ def main(argv: list[str] | None = None) -> int:
         f"(c) sim.run over {args.seeds} seeds: {elapsed:.3f} s = {args.seeds / elapsed:.1f} "
         f"runs/s ({1e3 * elapsed / args.seeds:.2f} ms/run); "
         f"process CPU time {cpu:.3f} s ({1e3 * cpu / args.seeds:.2f} ms/run)"
+    )
+    print(
+        f"    mean steps/run over these seeds {steps_c / args.seeds:.2f}: "
+        f"{1e6 * elapsed / steps_c:.0f} µs per step, construction and outcome included"
     )
     if cpu < 0.9 * elapsed:
         print(

@@ -33,6 +33,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import sim
+from sim import offers
 from sim.offers import _solve
 from sim.utility import Piecewise, total
 
@@ -112,25 +113,40 @@ def per_call(stmt: object, repeat: int) -> float:
 
 
 def calls_per_run(scenario: sim.Scenario, runs: int) -> dict[str, float]:
-    """Mean calls per run of the kernels, from a cProfile of ``runs`` runs."""
+    """Mean calls per run of the two kernels, from a cProfile of ``runs`` runs.
+
+    ``solve``: passes of the per-sector argmax over all sectors (``_solve`` or its variant
+    ``_solve_with_slope``, not counting one called from the other); ``sums``: 7-sector utility
+    sums (``utility.total``, ``offers._value``, ``Government.utility``, ``Side.value``);
+    ``pieces``: single ``Piecewise.__call__`` evaluations, from anywhere.
+    """
     prof = cProfile.Profile()
     prof.enable()
     for seed in range(runs):
         sim.run(scenario, seed)
     prof.disable()
     stats = pstats.Stats(prof).stats  # type: ignore[attr-defined]
-    wanted = {
-        ("offers.py", "_solve"): "_solve",
-        ("utility.py", "__call__"): "Piecewise.__call__",
-        ("utility.py", "total"): "utility.total",
-        ("offers.py", "_value"): "offers._value",
-        ("government.py", "utility"): "Government.utility",
+    kinds = {
+        ("offers.py", "_solve"): "solve",
+        ("offers.py", "_solve_with_slope"): "solve",
+        ("utility.py", "total"): "sums",
+        ("offers.py", "_value"): "sums",
+        ("government.py", "utility"): "sums",
+        ("analysis.py", "value"): "sums",
+        ("utility.py", "__call__"): "pieces",
     }
-    out = dict.fromkeys(wanted.values(), 0.0)
-    for (filename, _, name), (_, ncalls, *_rest) in stats.items():
-        key = (Path(filename).name, name)
-        if key in wanted:
-            out[wanted[key]] += ncalls / runs
+
+    def kind(func: tuple[str, int, str]) -> str | None:
+        return kinds.get((Path(func[0]).name, func[2]))
+
+    out = {"solve": 0.0, "sums": 0.0, "pieces": 0.0}
+    for func, (_, ncalls, _, _, callers) in stats.items():
+        k = kind(func)
+        if k is None:
+            continue
+        # Calls from another function of the same kind (a wrapper) are not counted twice.
+        nested = 0 if k == "pieces" else sum(c[1] for f, c in callers.items() if kind(f) == k)
+        out[k] += (ncalls - nested) / runs
     return out
 
 
@@ -197,6 +213,17 @@ def main(argv: list[str] | None = None) -> int:
         ("utility of an offer", "numpy, x a list (+ np.asarray)", lambda: F.total(np.asarray(x_l))),
         ("per-sector argmax", "sim.offers._solve (floats)", lambda: _solve(hs, fs, th, lo_l, hi_l)),
         ("per-sector argmax", "numpy solve_numpy", lambda: solve_numpy(H, F, th, lo, hi)),
+        *(
+            [
+                (
+                    "per-sector argmax",
+                    "sim.offers._solve_with_slope",
+                    lambda: offers._solve_with_slope(hs, fs, th, lo_l, hi_l),
+                )
+            ]
+            if hasattr(offers, "_solve_with_slope")
+            else []
+        ),
         ("build arrays", "PiecewiseArrays(7 Piecewise)", lambda: PiecewiseArrays(fs)),
     ]
     times = {}
@@ -220,13 +247,12 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     calls = calls_per_run(scenario, args.profile_runs)
-    n_solve = calls["_solve"]
-    n_totals = calls["utility.total"] + calls["offers._value"] + calls["Government.utility"]
+    n_solve, n_totals = calls["solve"], calls["sums"]
     print()
     print(
-        f"calls per run (cProfile, {args.profile_runs} runs): _solve {n_solve:.0f}, "
-        f"7-sector utility sums (total/_value/Government.utility) {n_totals:.0f}, "
-        f"Piecewise.__call__ {calls['Piecewise.__call__']:.0f}"
+        f"calls per run (cProfile, {args.profile_runs} runs): argmax passes {n_solve:.0f}, "
+        f"7-sector utility sums {n_totals:.0f}, "
+        f"single Piecewise evaluations {calls['pieces']:.0f}"
     )
     print(
         f"time per run in these kernels (unprofiled per-call figures x calls): "

@@ -17,7 +17,6 @@ from sim.outcome import Outcome
 from sim.scenario import Scenario, event_target, load_scenario, with_overrides
 from sim.utility import sector_breaks
 
-
 # An event moves a parameter by a fixed amount; a drawn value may make it leave its range, so it
 # is held at the edge (a lobby's strength cannot fall below zero).
 EVENT_LIMITS = {
