@@ -176,6 +176,7 @@ class NegotiationModel(mesa.Model):
         self.outcome: Outcome | None = None
         self.walked_out: str | None = None
         self.log: list[tuple[int, str, str]] = []
+        self._narrated_level: dict[str, float] = {}
         self.rows: list[dict[str, Any]] = []
 
     def _breaks_of(self, sector: str) -> tuple[float, ...]:
@@ -195,7 +196,9 @@ class NegotiationModel(mesa.Model):
         self.charge_passed_summits()
         self.salience = {p: rules.salience(t, e) for p, e in self.elections.items()}
         # 1. Lobbies observe the offers on the table and update their pressure.
+        before = {name: lobby.pressure for name, lobby in self.lobbies_by_name.items()}
         self.lobbies.shuffle_do("update_pressure")
+        self.narrate_pressure(before)
         # 2. Governments reweigh lobbies; the win-sets are compared.
         self.governments.do("update_mandate")
         self.update_zone()
@@ -249,6 +252,18 @@ class NegotiationModel(mesa.Model):
                     self.governments_by_name[p].no_deal_value -= s.cost
                 self._say(f"{s.label} passes without a deal")
 
+    def narrate_pressure(self, before: dict[str, float]) -> None:
+        """Log elections passing and lobbies pressing harder as one nears (for the event log)."""
+        for p, elections in self.elections.items():
+            for t_e, _, _ in elections:
+                if self.t - 1 < t_e <= self.t:
+                    self._say(f"{self._label(p)} votes: trade falls back to its usual salience")
+        for name, lobby in self.lobbies_by_name.items():
+            level = self._narrated_level.setdefault(name, max(before[name], 0.05))
+            if lobby.pressure > 1.5 * level and self.salience[lobby.country] > 1.5:
+                self._narrated_level[name] = lobby.pressure
+                self._say(f"{lobby.label} presses harder as the election nears")
+
     def sides(self) -> list[Side]:
         """Each government as seen by the analysis: utilities, ``V``, floor, ``R``."""
         return [
@@ -291,17 +306,19 @@ class NegotiationModel(mesa.Model):
         self.table[party] = offer
         if previous is None:
             return
-        retracted = []
+        pulled, hardened = [], []
         for j, name in enumerate(self.sector_names):
-            importer = self.spec.sectors[name].importer == party
-            move = previous[j] - offer[j] if importer else offer[j] - previous[j]
-            if move > 0.02:
-                retracted.append(self.spec.sectors[name].label.lower())
-        if retracted:
-            self._say(
-                f"{self.representatives_by_name[party].negotiator} retracts on "
-                + ", ".join(retracted)
-            )
+            label = self.spec.sectors[name].label.lower()
+            if self.spec.sectors[name].importer == party:
+                if previous[j] - offer[j] > 0.02:
+                    pulled.append(label)
+            elif offer[j] - previous[j] > 0.02:
+                hardened.append(label)
+        who = self.representatives_by_name[party].negotiator
+        if pulled:
+            self._say(f"{who} pulls back its offer on {', '.join(pulled)}")
+        if hardened:
+            self._say(f"{who} asks for more on {', '.join(hardened)}")
 
     def check_walkout(self) -> None:
         """Past its hard deadline with the zone empty for ``W`` weeks, a side walks out."""

@@ -55,11 +55,9 @@ def interior_instances(count: int, start: int = 0):
 INTERIOR = interior_instances(40)
 
 STAGNATION = (
-    "best_offer's root search on theta can run out of iterations (max_iter) without closing "
-    "the bracket: plain regula falsi stagnates when one end's F - A is much larger than the "
-    "other's and Newton steps have dF/dtheta = 0 at bounds and kinks; the closing "
-    "interpolation between far-apart bracket ends then overshoots A (F is concave) and gives "
-    "the other side less than the optimum"
+    "BUG in sim.offers.best_offer (since 81cdc88): the theta search exhausts max_iter "
+    "(regula falsi without Illinois stagnates; Newton slope is 0 at bounds/kinks), and the "
+    "closing interpolation between far-apart bracket ends overshoots A and is suboptimal for H"
 )
 
 
