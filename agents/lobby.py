@@ -82,7 +82,9 @@ class Lobby(Agent):
             (1.0 if self.wants == "protection" else 0.0) if term is not None else 0.0
             for term in self.terms
         ]
-        self.worst_dissatisfaction = max(self.dissatisfaction_with(worst), 1e-12)
+        worst_d = self.dissatisfaction_with(worst)
+        # A lobby that cannot lose (an exporter measured against today) is never dissatisfied.
+        self.worst_dissatisfaction = worst_d if worst_d > 1e-12 else 1.0
         self.pressure = 0.0
         self.dissatisfaction = 0.0
 

@@ -336,6 +336,11 @@ class NegotiationModel(mesa.Model):
 
     def ratify(self, deal: list[float]) -> None:
         """Lobbies react to the tentative deal, then each ratifier votes on it."""
+        # What the deal is worth to each government as it accepts it, before the lobbies react:
+        # the values reported in the outcome.
+        self._deal_values = {
+            p: (g.utility(deal), g.disagreement) for p, g in self.governments_by_name.items()
+        }
         self.lobbies.do("react_to_deal", deal)
         self.governments.do("update_mandate")
         self.ratification_attempts += 1
@@ -386,9 +391,12 @@ class NegotiationModel(mesa.Model):
         }
         utilities, gains, welfare = {}, {}, {}
         for p, g in self.governments_by_name.items():
-            u = g.utility(x) if self.deal is not None else g.disagreement
+            if self.deal is not None:
+                u, r = self._deal_values[p]
+            else:
+                u = r = g.disagreement
             utilities[p] = u
-            gains[p] = u - g.disagreement
+            gains[p] = u - r
             welfare[p] = sum(e(v) for e, v in zip(g.economics, x, strict=True))
         gap = nash = None
         if len(self.party_names) == 2:

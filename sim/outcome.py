@@ -22,8 +22,9 @@ class Outcome:
         concessions: Sector -> agreed ``x`` in [0, 1] (0 everywhere without a deal: today's
             protection stays).
         concessions_in_terms: Sector -> the same in the sector's own unit.
-        utilities: Party -> utility on the fixed yardstick (``R`` without a deal).
-        gains: Party -> utility minus the no-deal value.
+        utilities: Party -> utility of the deal on the fixed yardstick, with the lobby
+            weights in force when it was accepted (``R`` without a deal).
+        gains: Party -> utility minus the no-deal value ``R`` at the same moment.
         welfare: Party -> economic gain only (no lobby or strategic terms).
         ratification_attempts: Deals put to ratifiers.
         ratification_failures: Of those, how many a ratifier rejected.

@@ -436,7 +436,7 @@ def validate(data: Mapping[str, Any], source: str = "<scenario>") -> Scenario:
 
 EVENT_TARGETS = {
     "parties": {"no_deal_value", "strategic_value", "mandate_floor", "pressure_response"},
-    "parties.tactic": {"beta", "initial_concession", "tit_for_tat"},
+    "parties.tactic": {"beta", "tit_for_tat"},
     "lobbies": {"strength", "base_weight", "inertia", "shock_sd", "outrage"},
 }
 
