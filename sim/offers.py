@@ -189,6 +189,8 @@ def best_offer(
     x_hi: list[float] | None = None
     g_lo = g_hi = 0.0
     t = theta0 if theta0 is not None and 0.0 < theta0 < THETA_OWN else 0.5
+    side = 0
+    widths = [2.0, 2.0]  # the bracket must halve every two iterations, or we bisect
     for _ in range(max_iter):
         x, f, slope = _solve_with_slope(hs, fs, t, lo, hi)
         g = f - aspiration
@@ -196,12 +198,23 @@ def best_offer(
             t_hi, x_hi, g_hi = t, x, g
             if g <= tol or t == 0.0:
                 break
+            if side == 1:
+                g_lo *= 0.5  # Illinois: the stale end's weight halves, so the secant moves
+            side = 1
         else:
             t_lo, x_lo, g_lo = t, x, g
             if t == THETA_OWN:
                 return OfferResult(x, f, _value(hs, x), False, THETA_OWN)
+            if side == -1:
+                g_hi *= 0.5
+            side = -1
         step = t - g / slope if slope > 0.0 else (t_hi if g < 0.0 else t_lo)
-        if t_lo < step < t_hi:
+        width = t_hi - t_lo
+        stalled = width > 0.5 * widths[-2]
+        widths.append(width)
+        if x_lo is not None and x_hi is not None and stalled:
+            t = 0.5 * (t_lo + t_hi)  # Newton is not shrinking the bracket (a kink): bisect
+        elif t_lo < step < t_hi:
             t = step
         elif x_hi is None:
             t = THETA_OWN  # is the aspiration within reach at all?

@@ -54,22 +54,6 @@ def interior_instances(count: int, start: int = 0):
 
 INTERIOR = interior_instances(40)
 
-STAGNATION = (
-    "BUG in sim.offers.best_offer (since 81cdc88): the theta search exhausts max_iter "
-    "(regula falsi without Illinois stagnates; Newton slope is 0 at bounds/kinks), and the "
-    "closing interpolation between far-apart bracket ends overshoots A and is suboptimal for H"
-)
-
-
-def known_bad(seeds, bad, reason=STAGNATION):
-    """Parameters with the seeds that currently fail marked as strict expected failures."""
-    return [
-        pytest.param(s, marks=pytest.mark.xfail(strict=True, reason=reason)) if s in bad else s
-        for s in seeds
-    ]
-
-
-
 # --- (a) the offer meets the aspiration exactly ---------------------------------------------
 
 
@@ -90,7 +74,6 @@ def test_offer_meets_aspiration_exactly(seed):
         assert 0.0 < res.theta < 1.0
 
 
-@pytest.mark.xfail(strict=True, reason=STAGNATION)
 def test_offer_meets_aspiration_near_the_ends_of_its_range():
     """Aspirations just below the proposer's best (a negotiator's first steps) or just above
     the other side's favourite must be met exactly too."""
@@ -122,18 +105,16 @@ def minimal_stagnation_instance():
     return fs, hs, a, x_star
 
 
-@pytest.mark.xfail(strict=True, reason=STAGNATION)
 def test_minimal_instance_offer_is_exact():
     fs, hs, a, x_star = minimal_stagnation_instance()
     res = best_offer(hs, fs, a, [0.0], [1.0])
-    # Currently: x = [0.99] (the interpolation between 0 and 1), F = A + 9.9e-4.
     assert res.x[0] == pytest.approx(x_star, abs=1e-6)
     assert abs(res.own - a) <= 1e-7
     assert res.other >= hs[0](x_star) - 1e-9
 
 
 def test_minimal_instance_answer_is_right():
-    """The closed form used above is the optimum (so the xfail above is a real miss)."""
+    """The closed form used above is the optimum."""
     fs, hs, a, x_star = minimal_stagnation_instance()
     assert fs[0](x_star) == pytest.approx(a, abs=1e-12)
     grid = np.linspace(0.0, 1.0, 100001)
@@ -176,7 +157,6 @@ def test_offer_at_least_as_good_as_scipy(seed):
     assert res.other >= h_scipy - 1e-6
 
 
-@pytest.mark.xfail(strict=True, reason=STAGNATION)
 def test_minimal_instance_at_least_as_good_as_scipy():
     fs, hs, a, _ = minimal_stagnation_instance()
     res = best_offer(hs, fs, a, [0.0], [1.0])
@@ -244,7 +224,7 @@ def test_trivial_aspiration_returns_the_others_favourite(seed):
 # --- (e) warm start --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("seed", known_bad(INTERIOR[:25], {15}))
+@pytest.mark.parametrize("seed", INTERIOR[:25])
 def test_warm_start_gives_the_same_answer(seed):
     rng, fs, hs, lo, hi = instance(seed)
     f0, fb, _, _ = ends(fs, hs, lo, hi)
