@@ -74,8 +74,11 @@ def cmd_params(args: argparse.Namespace) -> int:
     from sim.scenario import iter_parameters, load_scenario
 
     scenario = load_scenario(args.scenario, args.overrides or None)
-    rows = [(path, _format_value(v), doc) for path, v, doc in iter_parameters(scenario)]
-    width = max(len(f"{p} = {v}") for p, v, _ in rows)
+    rows = []
+    for path, v, doc in iter_parameters(scenario):
+        text = " ".join(_format_value(v).split())
+        rows.append((path, text if len(text) <= 60 else text[:57] + "...", doc))
+    width = min(max(len(f"{p} = {v}") for p, v, _ in rows), 72)
     for path, value, doc in rows:
         left = f"{path} = {value}"
         print(f"{left:<{width}}  # {doc}" if doc else left)
@@ -186,6 +189,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("negsim: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # e.g. `negsim params ... | head`
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":
