@@ -67,22 +67,32 @@ def zone_of_agreement(
 
 
 def _zone_many(sides: Sequence[Side], lo: Sequence[float], hi: Sequence[float], tol: float) -> bool:
+    """Dual search for a point in every win-set: ``min_mu max_x sum_c mu_c (U_c - floor_c)``.
+
+    Multiplicative weights with a shrinking step move weight toward the sides below their
+    floor; since every ``U_c`` is concave, the running average of the weighted-sum optima gains
+    what the iterates lose by cycling, so both it and the current optimum are checked.
+    """
     n = len(sides)
-    mu = [1.0 / n] * n
     m = len(lo)
-    for _ in range(200):
+    mu = [1.0 / n] * n
+    avg = [0.0] * m
+    for k in range(1, 301):
         x = []
         for j in range(m):
             h = Piecewise.zero(sides[0].utilities[j].breaks)
-            for k in range(1, n):
-                h.add_scaled(sides[k].utilities[j], mu[k])
+            for c in range(1, n):
+                h.add_scaled(sides[c].utilities[j], mu[c])
             xs, _ = _solve([h], [sides[0].utilities[j]], mu[0] / (mu[0] + 1.0), [lo[j]], [hi[j]])
             x.append(xs[0])
+        avg = [a + (v - a) / k for a, v in zip(avg, x, strict=True)]
+        for point in (x, avg):
+            if min(s.value(point) - s.floor for s in sides) >= -tol:
+                return True
         surplus = [s.value(x) - s.floor for s in sides]
-        if min(surplus) >= -tol:
-            return True
         scale = max(abs(v) for v in surplus) or 1.0
-        mu = [w * math.exp(-0.5 * v / scale) for w, v in zip(mu, surplus, strict=True)]
+        step = 1.0 / math.sqrt(k)
+        mu = [w * math.exp(-step * v / scale) for w, v in zip(mu, surplus, strict=True)]
         total = sum(mu)
         mu = [w / total for w in mu]
     return False
@@ -107,42 +117,55 @@ def pareto_frontier(
 
 
 def nash_solution(
-    a: Side, b: Side, lo: Sequence[float], hi: Sequence[float]
+    a: Side, b: Side, lo: Sequence[float], hi: Sequence[float], points: int = 61
 ) -> tuple[float, float, list[float]] | None:
     """The Nash bargaining solution: maximise ``(U_a - d_a)(U_b - d_b)`` on the frontier.
 
-    Nash (1950). The product is unimodal along the (convex) frontier; a coarse scan of its
-    weight brackets the peak, golden-section search refines it. None when no deal gives both
-    sides more than no deal.
+    Nash (1950). The frontier is traced at ``points`` weights; the Nash point lies on the best
+    frontier point or on a frontier edge next to it (with linear utilities the weighted-sum
+    optima are only the vertices), so both neighbouring edges are searched by golden section.
+    Along an edge both gains are concave, so ``min(gains)`` outside the region where both are
+    positive and the product inside it make one unimodal objective. None when no deal gives
+    both sides more than no deal.
     """
 
-    def point(theta: float) -> tuple[float, float, list[float], float]:
-        x, _ = _solve(b.utilities, a.utilities, theta, lo, hi)
-        ua, ub = a.value(x), b.value(x)
-        ga, gb = ua - a.disagreement, ub - b.disagreement
-        product = ga * gb if ga > 0 and gb > 0 else -math.inf
-        return ua, ub, x, product
+    def score(x: Sequence[float]) -> float:
+        ga, gb = a.value(x) - a.disagreement, b.value(x) - b.disagreement
+        return ga * gb if ga > 0.0 and gb > 0.0 else min(ga, gb) - 1.0
 
-    grid = [0.5 - 0.5 * math.cos(math.pi * (0.002 + 0.996 * i / 24)) for i in range(25)]
-    scores = [point(t)[3] for t in grid]
-    k = max(range(len(grid)), key=scores.__getitem__)
-    if scores[k] == -math.inf:
-        return None
-    left, right = grid[max(k - 1, 0)], grid[min(k + 1, len(grid) - 1)]
+    frontier = pareto_frontier(a, b, lo, hi, points)
+    xs = [x for _, _, x in frontier]
+    scores = [score(x) for x in xs]
+    k = max(range(len(xs)), key=scores.__getitem__)
+    best_x, best = xs[k], scores[k]
     phi = (math.sqrt(5.0) - 1.0) / 2.0
-    c, d = right - phi * (right - left), left + phi * (right - left)
-    fc, fd = point(c)[3], point(d)[3]
-    for _ in range(30):
-        if fc > fd:
-            right, d, fd = d, c, fc
-            c = right - phi * (right - left)
-            fc = point(c)[3]
-        else:
-            left, c, fc = c, d, fd
-            d = left + phi * (right - left)
-            fd = point(d)[3]
-    ua, ub, x, _ = point(0.5 * (left + right))
-    return ua, ub, x
+    for i in (k - 1, k):
+        if i < 0 or i + 1 >= len(xs):
+            continue
+        x1, x2 = xs[i], xs[i + 1]
+
+        def along(s: float, x1: list[float] = x1, x2: list[float] = x2) -> list[float]:
+            return [u + s * (v - u) for u, v in zip(x1, x2, strict=True)]
+
+        left, right = 0.0, 1.0
+        c, d = right - phi, phi
+        fc, fd = score(along(c)), score(along(d))
+        for _ in range(40):
+            if fc > fd:
+                right, d, fd = d, c, fc
+                c = right - phi * (right - left)
+                fc = score(along(c))
+            else:
+                left, c, fc = c, d, fd
+                d = left + phi * (right - left)
+                fd = score(along(d))
+        x = along(0.5 * (left + right))
+        value = score(x)
+        if value > best:
+            best_x, best = x, value
+    if best <= 0.0:
+        return None
+    return a.value(best_x), b.value(best_x), best_x
 
 
 def pareto_gap(
