@@ -134,7 +134,10 @@ def nash_solution(
         return ga * gb if ga > 0.0 and gb > 0.0 else min(ga, gb) - 1.0
 
     frontier = pareto_frontier(a, b, lo, hi, points)
-    xs = [x for _, _, x in frontier]
+    xs: list[list[float]] = []
+    for _, _, x in frontier:  # a range of weights can give the same point: keep it once
+        if not xs or max(abs(u - v) for u, v in zip(x, xs[-1], strict=True)) > 1e-12:
+            xs.append(x)
     scores = [score(x) for x in xs]
     k = max(range(len(xs)), key=scores.__getitem__)
     best_x, best = xs[k], scores[k]
@@ -165,6 +168,11 @@ def nash_solution(
             best_x, best = x, value
     if best <= 0.0:
         return None
+    # A chord between curved frontier points runs inside the frontier: move out to it, giving
+    # b all it can get without a losing, which raises the product further.
+    res = best_offer(b.utilities, a.utilities, a.value(best_x) - a.constant, lo, hi)
+    if res.feasible and b.value(res.x) > b.value(best_x):
+        best_x = res.x
     return a.value(best_x), b.value(best_x), best_x
 
 
