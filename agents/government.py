@@ -85,7 +85,9 @@ class Government(Agent):
         bias = math.exp(float(ratifier.bias_sd) * float(self.rng.standard_normal()))
         self.ratifier_lobby_weight = float(ratifier.lobby_weight) * bias
         self.lobbies: list[Lobby] = []
+        self._plan: list[list[tuple[int, Piecewise]]] | None = None
         self.sector_utilities: list[Piecewise] = [e.copy() for e in self.economics]
+        self._status_quo = sum(u.c[0] for u in self.sector_utilities)
         self.ratification_failures = 0
         self.last_ratifier_gain: float | None = None
 
@@ -101,7 +103,7 @@ class Government(Agent):
         Valuing no deal with the same weights as a deal keeps the comparison honest: an exporter
         lobby unhappy with the status quo makes a deal more attractive, not less.
         """
-        return self.no_deal_value + sum(u.c[0] for u in self.sector_utilities)
+        return self.no_deal_value + self._status_quo
 
     @property
     def floor(self) -> float:
@@ -124,8 +126,28 @@ class Government(Agent):
         return out
 
     def update_mandate(self) -> None:
-        """Step 2: reweigh lobbies under their new pressure and rebuild the utility."""
-        self.sector_utilities = self._utilities_with([self.weight_of(lb) for lb in self.lobbies])
+        """Step 2: reweigh lobbies under their new pressure and rebuild the utility.
+
+        Same arithmetic as ``_utilities_with``, written in place: this runs every step.
+        """
+        weights = [self.weight_of(lb) for lb in self.lobbies]
+        if self._plan is None:
+            self._plan = [
+                [(k, lb.terms[j]) for k, lb in enumerate(self.lobbies) if lb.terms[j] is not None]
+                for j in range(len(self.economics))
+            ]
+        for econ, u, plan in zip(self.economics, self.sector_utilities, self._plan, strict=True):
+            c, p, q = u.c, u.p, u.q
+            for i in range(len(c)):
+                ci, pi, qi = econ.c[i], econ.p[i], econ.q[i]
+                for k, term in plan:
+                    w = weights[k]
+                    if w != 0.0:
+                        ci += -w * term.c[i]
+                        pi += -w * term.p[i]
+                        qi += -w * term.q[i]
+                c[i], p[i], q[i] = ci, pi, qi
+        self._status_quo = sum(u.c[0] for u in self.sector_utilities)
         self.model.mandate_version += 1
 
     def utility(self, x: Sequence[float]) -> float:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -76,6 +77,8 @@ class Lobby(Agent):
                 )
             line = spec.red_lines.get(sector)
             self.red_lines.append(None if line is None else scenario.reference_level(sector, line))
+        self.staked = [(j, term) for j, term in enumerate(self.terms) if term is not None]
+        self.lines = [(j, line) for j, line in enumerate(self.red_lines) if line is not None]
         # Dissatisfaction with the worst deal it can imagine (every staked sector against it):
         # pressure is driven by D relative to this, so strength and salience alone set its scale.
         worst = [
@@ -93,9 +96,8 @@ class Lobby(Agent):
     def dissatisfaction_with(self, x: Sequence[float]) -> float:
         """``D(x)``: summed over the sectors it has a stake in."""
         total = 0.0
-        for term, xj in zip(self.terms, x, strict=True):
-            if term is not None:
-                total += term(xj)
+        for j, term in self.staked:
+            total += term(x[j])
         return total
 
     def relative_dissatisfaction(self, x: Sequence[float]) -> float:
@@ -104,27 +106,21 @@ class Lobby(Agent):
 
     def crosses_red_line(self, x: Sequence[float], tol: float) -> bool:
         """True if ``x`` goes past one of its red lines in the direction it fears."""
-        for line, xj in zip(self.red_lines, x, strict=True):
-            if line is None:
-                continue
-            if self.wants == "protection" and xj > line + tol:
-                return True
-            if self.wants == "liberalisation" and xj < line - tol:
-                return True
-        return False
+        if self.wants == "protection":
+            return any(x[j] > line + tol for j, line in self.lines)
+        return any(x[j] < line - tol for j, line in self.lines)
 
     # -- what it does ----------------------------------------------------------------------
 
     def update_pressure(self) -> None:
         """Step 1: observe the offers on the table and press accordingly."""
         model = self.model
-        tabled = [x for x in model.table.values() if x is not None]
-        if tabled:
-            self.dissatisfaction = max(self.relative_dissatisfaction(x) for x in tabled)
-            crossed = any(self.crosses_red_line(x, model.tol) for x in tabled)
-        else:
-            self.dissatisfaction = 0.0
-            crossed = False
+        worst, crossed = -math.inf, False
+        for x in model.table.values():
+            if x is not None:
+                worst = max(worst, self.relative_dissatisfaction(x))
+                crossed = crossed or (bool(self.lines) and self.crosses_red_line(x, model.tol))
+        self.dissatisfaction = worst if worst > -math.inf else 0.0
         shock = rules.mobilisation_shock(float(self.rng.standard_normal()), self.shock_sd)
         self.pressure = rules.lobby_pressure(
             self.pressure,

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from mesa import Agent
 
 from sim import rules
-from sim.offers import best_offer, own_best
+from sim.offers import best_offer, best_value
 from sim.utility import Piecewise
 
 if TYPE_CHECKING:
@@ -93,14 +93,24 @@ class TradeRepresentative(Agent):
         key = (model.steps, model.mandate_version)
         if self._model_key == key:
             return self._modelled
-        out = []
-        for j in range(len(model.sector_names)):
-            total = Piecewise.zero(model.breaks[j])
-            for other, factors in self.perception.items():
-                total.add_scaled(model.governments_by_name[other].sector_utilities[j], factors[j])
-            out.append(total)
-        self._model_key, self._modelled = key, out
-        return out
+        if not self._modelled:
+            self._modelled = [Piecewise.zero(b) for b in model.breaks]
+        others = [
+            (model.governments_by_name[other].sector_utilities, factors)
+            for other, factors in self.perception.items()
+        ]
+        for j, total in enumerate(self._modelled):
+            c, p, q = total.c, total.p, total.q
+            for i in range(len(c)):
+                ci = pi = qi = 0.0
+                for utilities, factors in others:
+                    u, f = utilities[j], factors[j]
+                    ci += f * u.c[i]
+                    pi += f * u.p[i]
+                    qi += f * u.q[i]
+                c[i], p[i], q[i] = ci, pi, qi
+        self._model_key = key
+        return self._modelled
 
     def their_concession(self) -> float:
         """Others' last concession, as a share of my range (for tit-for-tat)."""
@@ -130,8 +140,7 @@ class TradeRepresentative(Agent):
         timed = rules.time_dependent_concession(t, deadline, self.beta, start, level)
         gov = self.government
         lo, hi = model.public_bounds
-        x_best = own_best(gov.sector_utilities, self.modelled_others(), lo, hi)
-        self.best = gov.utility(x_best)
+        self.best = gov.strategic_value + best_value(gov.sector_utilities, lo, hi)
         if self.tit_for_tat > 0.0:
             reciprocal = rules.reciprocal_concession(self.concession, self.their_concession())
             timed = (1.0 - self.tit_for_tat) * timed + self.tit_for_tat * reciprocal

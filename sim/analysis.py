@@ -11,8 +11,9 @@ import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sim.offers import _solve, best_offer
+from sim.offers import THETA_OWN, _solve, best_offer
 from sim.utility import Piecewise
 
 
@@ -58,12 +59,46 @@ def zone_of_agreement(
     if any(a > b + tol for a, b in zip(lo, hi, strict=True)):
         return False, None
     if len(sides) == 2:
-        a, b = sides
-        res = best_offer(b.utilities, a.utilities, a.floor - a.constant, lo, hi, theta0=theta0)
-        if not res.feasible:
-            return False, None
-        return b.value(res.x) >= b.floor - tol, res.theta
+        return _zone_two(sides[0], sides[1], lo, hi, tol, theta0)
     return _zone_many(sides, lo, hi, tol), None
+
+
+def _zone_two(
+    a: Side, b: Side, lo: Sequence[float], hi: Sequence[float], tol: float, theta0: float | None
+) -> tuple[bool, float]:
+    """Two win-sets intersect iff ``min_theta max_x (1 - theta) s_b(x) + theta s_a(x) >= 0``.
+
+    ``s_c = U_c - floor_c`` are the surpluses. Any weighted-sum optimum with both surpluses
+    non-negative proves the zone non-empty; any ``theta`` whose dual value is negative proves it
+    empty (weak duality). Usually last step's ``theta`` settles it with one solve; otherwise a
+    bisection moves weight toward the side short of its floor.
+    """
+    t_lo, t_hi = 0.0, THETA_OWN
+    t = theta0 if theta0 is not None and 0.0 < theta0 < THETA_OWN else 0.5
+    ends: dict[str, tuple[float, float]] = {}
+    for _ in range(64):
+        x, fa = _solve(b.utilities, a.utilities, t, lo, hi)
+        sa = fa + a.constant - a.floor
+        sb = b.value(x) - b.floor
+        if sa >= -tol and sb >= -tol:
+            return True, t
+        if (1.0 - t) * sb + t * sa < -tol:
+            return False, t
+        if sa < 0.0:  # a is short: weigh it more
+            t_lo, ends["lo"] = t, (sa, sb)
+        else:
+            t_hi, ends["hi"] = t, (sa, sb)
+        if t_hi - t_lo < 1e-13:
+            break
+        t = 0.5 * (t_lo + t_hi)
+    if "lo" in ends and "hi" in ends:
+        # A flat stretch of the frontier: mix the two ends (concavity makes the mix at least
+        # as good as the linear interpolation of their surpluses).
+        (sa1, sb1), (sa2, sb2) = ends["lo"], ends["hi"]
+        denom = (sa2 - sa1) - (sb2 - sb1)
+        w = min(max((sb1 - sa1) / denom, 0.0), 1.0) if denom != 0.0 else 0.5
+        return min(sa1 + w * (sa2 - sa1), sb1 + w * (sb2 - sb1)) >= -tol, t
+    return False, t
 
 
 def _zone_many(sides: Sequence[Side], lo: Sequence[float], hi: Sequence[float], tol: float) -> bool:
@@ -110,62 +145,87 @@ def pareto_frontier(
     for i in range(points):
         theta = 0.5 - 0.5 * math.cos(math.pi * i / (points - 1))
         theta = min(max(theta, 1e-9), 1.0 - 1e-9)
-        x, _ = _solve(b.utilities, a.utilities, theta, lo, hi)
-        out.append((a.value(x), b.value(x), x))
+        x, fa = _solve(b.utilities, a.utilities, theta, lo, hi)
+        out.append((fa + a.constant, b.value(x), x))
     out.sort(key=lambda p: p[0])
     return out
 
 
 def nash_solution(
-    a: Side, b: Side, lo: Sequence[float], hi: Sequence[float], points: int = 61
+    a: Side, b: Side, lo: Sequence[float], hi: Sequence[float], points: int = 21
 ) -> tuple[float, float, list[float]] | None:
     """The Nash bargaining solution: maximise ``(U_a - d_a)(U_b - d_b)`` on the frontier.
 
-    Nash (1950). The frontier is traced at ``points`` weights; the Nash point lies on the best
-    frontier point or on a frontier edge next to it (with linear utilities the weighted-sum
-    optima are only the vertices), so both neighbouring edges are searched by golden section.
-    Along an edge both gains are concave, so ``min(gains)`` outside the region where both are
-    positive and the product inside it make one unimodal objective. None when no deal gives
-    both sides more than no deal.
+    Nash (1950). The frontier is traced at ``points`` weights ``theta``; around the best point
+    the product is refined two ways, since the optimum lies either where the frontier is
+    curved (a golden-section search over ``theta``) or in the middle of a straight edge, whose
+    inner points no weight selects (a golden-section search along the edges next to the best
+    point). Along both, ``min(gains)`` outside the region where both gains are positive and the
+    product inside it make one unimodal objective. None when no deal gives both sides more than
+    no deal.
     """
+    da, db = a.disagreement, b.disagreement
+    phi = (math.sqrt(5.0) - 1.0) / 2.0
 
-    def score(x: Sequence[float]) -> float:
-        ga, gb = a.value(x) - a.disagreement, b.value(x) - b.disagreement
+    def product(ua: float, ub: float) -> float:
+        ga, gb = ua - da, ub - db
         return ga * gb if ga > 0.0 and gb > 0.0 else min(ga, gb) - 1.0
 
-    frontier = pareto_frontier(a, b, lo, hi, points)
-    xs: list[list[float]] = []
-    for _, _, x in frontier:  # a range of weights can give the same point: keep it once
-        if not xs or max(abs(u - v) for u, v in zip(x, xs[-1], strict=True)) > 1e-12:
-            xs.append(x)
-    scores = [score(x) for x in xs]
-    k = max(range(len(xs)), key=scores.__getitem__)
-    best_x, best = xs[k], scores[k]
-    phi = (math.sqrt(5.0) - 1.0) / 2.0
-    for i in (k - 1, k):
-        if i < 0 or i + 1 >= len(xs):
-            continue
-        x1, x2 = xs[i], xs[i + 1]
+    def at_theta(theta: float) -> tuple[float, list[float]]:
+        x, fa = _solve(b.utilities, a.utilities, theta, lo, hi)
+        return product(fa + a.constant, b.value(x)), x
 
-        def along(s: float, x1: list[float] = x1, x2: list[float] = x2) -> list[float]:
-            return [u + s * (v - u) for u, v in zip(x1, x2, strict=True)]
-
-        left, right = 0.0, 1.0
-        c, d = right - phi, phi
-        fc, fd = score(along(c)), score(along(d))
-        for _ in range(40):
+    def golden(f: Any, left: float, right: float, rounds: int) -> tuple[float, list[float]]:
+        c, d = right - phi * (right - left), left + phi * (right - left)
+        (fc, xc), (fd, xd) = f(c), f(d)
+        for _ in range(rounds):
             if fc > fd:
-                right, d, fd = d, c, fc
+                right, d, fd, xd = d, c, fc, xc
                 c = right - phi * (right - left)
-                fc = score(along(c))
+                fc, xc = f(c)
             else:
-                left, c, fc = c, d, fd
+                left, c, fc, xc = c, d, fd, xd
                 d = left + phi * (right - left)
-                fd = score(along(d))
-        x = along(0.5 * (left + right))
-        value = score(x)
+                fd, xd = f(d)
+        return (fc, xc) if fc > fd else (fd, xd)
+
+    thetas = [
+        min(max(0.5 - 0.5 * math.cos(math.pi * i / (points - 1)), 1e-9), 1.0 - 1e-9)
+        for i in range(points)
+    ]
+    traced = [at_theta(t) for t in thetas]
+    k = max(range(points), key=lambda i: traced[i][0])
+    best, best_x = traced[k]
+
+    def differs(i: int) -> bool:
+        return max(abs(u - v) for u, v in zip(traced[i][1], best_x, strict=True)) > 1e-12
+
+    # The nearest traced points that differ from the best one: a range of weights can give
+    # the same point (a vertex), and the optimum may lie on an edge beyond it.
+    left = next((i for i in range(k - 1, -1, -1) if differs(i)), None)
+    right = next((i for i in range(k + 1, points) if differs(i)), None)
+    value, x = golden(
+        at_theta,
+        thetas[left if left is not None else 0],
+        thetas[right if right is not None else points - 1],
+        24,
+    )
+    if value > best:
+        best, best_x = value, x
+    for i in (left, right):
+        if i is None:
+            continue
+        x1, x2 = traced[i][1], traced[k][1]
+
+        def along(
+            s: float, x1: list[float] = x1, x2: list[float] = x2
+        ) -> tuple[float, list[float]]:
+            x = [u + s * (v - u) for u, v in zip(x1, x2, strict=True)]
+            return product(a.value(x), b.value(x)), x
+
+        value, x = golden(along, 0.0, 1.0, 24)
         if value > best:
-            best_x, best = x, value
+            best, best_x = value, x
     if best <= 0.0:
         return None
     # A chord between curved frontier points runs inside the frontier: move out to it, giving

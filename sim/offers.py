@@ -159,7 +159,7 @@ def best_offer(
     hi: Sequence[float],
     *,
     theta0: float | None = None,
-    tol: float = 1e-10,
+    tol: float = 1e-9,
     max_iter: int = 80,
 ) -> OfferResult:
     """The offer that is best for the other side among those worth ``aspiration`` to me.
@@ -190,7 +190,9 @@ def best_offer(
     g_lo = g_hi = 0.0
     t = theta0 if theta0 is not None and 0.0 < theta0 < THETA_OWN else 0.5
     side = 0
-    widths = [2.0, 2.0]  # the bracket must halve every two iterations, or we bisect
+    reach = 0.05  # first stride when no Newton step can bracket the root
+    residuals: list[float] = []
+    widths: list[float] = []
     for _ in range(max_iter):
         x, f, slope = _solve_with_slope(hs, fs, t, lo, hi)
         g = f - aspiration
@@ -208,23 +210,34 @@ def best_offer(
             if side == -1:
                 g_hi *= 0.5
             side = -1
-        step = t - g / slope if slope > 0.0 else (t_hi if g < 0.0 else t_lo)
-        width = t_hi - t_lo
-        stalled = width > 0.5 * widths[-2]
-        widths.append(width)
-        if x_lo is not None and x_hi is not None and stalled:
-            t = 0.5 * (t_lo + t_hi)  # Newton is not shrinking the bracket (a kink): bisect
-        elif t_lo < step < t_hi:
-            t = step
-        elif x_hi is None:
-            t = THETA_OWN  # is the aspiration within reach at all?
-        elif x_lo is None:
-            t = 0.0  # does the other side's favourite already meet it?
-        else:
+        residuals.append(abs(g))
+        widths.append(t_hi - t_lo)
+        # Newton is trusted while it halves the residual or the bracket every two steps (it
+        # does where F is smooth); at a kink or jump it may bounce, and bisection takes over.
+        stalled = (
+            len(residuals) >= 3
+            and residuals[-1] > 0.5 * residuals[-3]
+            and widths[-1] > 0.5 * widths[-3]
+        )
+        newton = t - g / slope if slope > 0.0 else -1.0
+        bracketed = x_lo is not None and x_hi is not None
+        if bracketed and stalled:
+            if t_hi - t_lo < 1e-15:
+                break
+            t = 0.5 * (t_lo + t_hi)
+        elif t_lo < newton < t_hi:
+            t = newton
+        elif bracketed:
             if t_hi - t_lo < 1e-15 or g_hi - g_lo <= 10.0 * tol:
                 break  # the closing interpolation below lands on A
             secant = t_lo - g_lo * (t_hi - t_lo) / (g_hi - g_lo)
             t = secant if t_lo < secant < t_hi else 0.5 * (t_lo + t_hi)
+        elif x_hi is None:  # every point so far falls short: more weight on my utility
+            t = min(t + reach, THETA_OWN)
+            reach *= 4.0
+        else:  # every point so far meets A: more weight on theirs
+            t = max(t - reach, 0.0)
+            reach *= 4.0
     assert x_hi is not None
     if g_hi > tol and x_lo is not None:
         # Close the bracket on the segment between its ends: F is concave, so the point where
@@ -235,6 +248,19 @@ def best_offer(
         x_hi = [a + w * (b - a) for a, b in zip(x_lo, x_hi, strict=True)]
     own = _value(fs, x_hi)
     return OfferResult(x_hi, own, _value(hs, x_hi), True, t_hi)
+
+
+def best_value(fs: Sequence[Piecewise], lo: Sequence[float], hi: Sequence[float]) -> float:
+    """The most ``sum_j f_j(x_j)`` can reach within the bounds: the sum of sector maxima.
+
+    The problem is separable, so no multiplier is needed; this is the top of a negotiator's
+    aspiration range, recomputed every step.
+    """
+    total = 0.0
+    for f, a, b in zip(fs, lo, hi, strict=True):
+        x, i, _ = sector_argmax(f, f, 0.0, 1.0, a, b)
+        total += f.c[i] + x * (f.p[i] + f.q[i] * x)
+    return total
 
 
 def own_best(

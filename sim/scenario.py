@@ -21,6 +21,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainValidator,
+    PrivateAttr,
     TypeAdapter,
     ValidationError,
     WithJsonSchema,
@@ -301,14 +302,20 @@ class Scenario(Spec):
     lobbies: dict[str, Lobby] = Field(default_factory=dict)
     summits: dict[str, Summit] = Field(default_factory=dict)
     events: dict[str, Event] = Field(default_factory=dict)
+    _uncertain: set[int] | None = PrivateAttr(None)
 
     def draw(self, rng: np.random.Generator) -> Scenario:
         """A copy with every distribution replaced by one draw from ``rng``.
 
-        Draws happen in the file's order of parameters, so the same scenario and seed give the
-        same values on every machine.
+        Draws happen in the order of the schema's fields, and of the file's keys within each
+        block, so the same scenario and seed give the same values on every machine. Blocks
+        without a distribution are shared with ``self``, not copied.
         """
-        return _draw_model(self, rng)
+        if self._uncertain is None:
+            self._uncertain = _uncertain_blocks(self)
+        if not self._uncertain:
+            return self
+        return _draw_model(self, rng, self._uncertain)
 
     @property
     def is_drawn(self) -> bool:
@@ -327,19 +334,50 @@ class Scenario(Spec):
 # --- drawing --------------------------------------------------------------------------------
 
 
-def _draw_value(value: Any, rng: np.random.Generator) -> Any:
+def _uncertain_blocks(value: Any) -> set[int]:
+    """Ids of the blocks (models and mappings) that hold a distribution somewhere inside."""
+    found: set[int] = set()
+
+    def visit(v: Any) -> bool:
+        if isinstance(v, _Dist):
+            return True
+        if isinstance(v, BaseModel):
+            children = [getattr(v, name) for name in type(v).model_fields]
+        elif isinstance(v, dict):
+            children = list(v.values())
+        else:
+            return False
+        hit = False
+        for child in children:
+            hit = visit(child) or hit
+        if hit:
+            found.add(id(v))
+        return hit
+
+    visit(value)
+    return found
+
+
+def _draw_value(value: Any, rng: np.random.Generator, uncertain: set[int]) -> Any:
     if isinstance(value, _Dist):
         return value.draw(rng)
+    if id(value) not in uncertain:
+        return value
     if isinstance(value, BaseModel):
-        return _draw_model(value, rng)
+        return _draw_model(value, rng, uncertain)
     if isinstance(value, dict):
-        return {k: _draw_value(v, rng) for k, v in value.items()}
+        return {k: _draw_value(v, rng, uncertain) for k, v in value.items()}
     return value
 
 
-def _draw_model(model: BaseModel, rng: np.random.Generator) -> Any:
-    updates = {name: _draw_value(getattr(model, name), rng) for name in type(model).model_fields}
-    return model.model_copy(update=updates)
+def _draw_model(model: BaseModel, rng: np.random.Generator, uncertain: set[int]) -> Any:
+    updates = {}
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        drawn = _draw_value(value, rng, uncertain)
+        if drawn is not value:
+            updates[name] = drawn
+    return model.model_copy(update=updates) if updates else model
 
 
 # --- parameters as dotted paths -------------------------------------------------------------

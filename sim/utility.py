@@ -51,7 +51,12 @@ class Piecewise:
 
     def __call__(self, x: float) -> float:
         """Value at ``x``."""
-        i = self.segment(x)
+        # A linear scan beats bisect here: sectors have one to three segments.
+        breaks = self.breaks
+        i = 0
+        last = len(breaks) - 2
+        while i < last and x >= breaks[i + 1]:
+            i += 1
         return self.c[i] + x * (self.p[i] + self.q[i] * x)
 
     def slope(self, x: float) -> float:

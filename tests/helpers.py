@@ -62,7 +62,9 @@ def random_sides(
     return sides
 
 
-def random_bounds(rng: np.random.Generator, m: int, p: float = 0.5) -> tuple[list[float], list[float]]:
+def random_bounds(
+    rng: np.random.Generator, m: int, p: float = 0.5
+) -> tuple[list[float], list[float]]:
     """Bounds per sector: [0, 1] or, with probability p, a random sub-interval."""
     lo, hi = [], []
     for _ in range(m):

@@ -44,7 +44,7 @@ def interior_instances(count: int, start: int = 0):
     out = []
     seed = start
     while len(out) < count:
-        rng, fs, hs, lo, hi = instance(seed)
+        _rng, fs, hs, lo, hi = instance(seed)
         f0, fb, _, _ = ends(fs, hs, lo, hi)
         if fb - f0 > 1e-4:
             out.append(seed)
@@ -115,7 +115,7 @@ def test_minimal_instance_offer_is_exact():
 
 def test_minimal_instance_answer_is_right():
     """The closed form used above is the optimum."""
-    fs, hs, a, x_star = minimal_stagnation_instance()
+    fs, _hs, a, x_star = minimal_stagnation_instance()
     assert fs[0](x_star) == pytest.approx(a, abs=1e-12)
     grid = np.linspace(0.0, 1.0, 100001)
     feasible = grid[grid - 0.1 * grid**2 >= a]
@@ -267,7 +267,7 @@ def test_warm_start_sequence_of_rising_aspirations():
 
 @pytest.mark.parametrize("seed", range(30))
 def test_bounds_respected(seed):
-    rng, fs, hs, lo, hi = instance(seed, bounds_p=1.0)
+    _rng, fs, hs, lo, hi = instance(seed, bounds_p=1.0)
     f0, fb, _, _ = ends(fs, hs, lo, hi)
     for a in (f0 - 1.0, f0 + 0.5 * (fb - f0), fb + 1.0):
         res = best_offer(hs, fs, a, lo, hi)
@@ -347,9 +347,7 @@ def test_sector_argmax_matches_brute_force_grid(problem):
         return wh * h(v) + wf * f(v)
 
     n = 2001
-    grid = [lo + (hi - lo) * k / (n - 1) for k in range(n)] + [
-        b for b in h.breaks if lo <= b <= hi
-    ]
+    grid = [lo + (hi - lo) * k / (n - 1) for k in range(n)] + [b for b in h.breaks if lo <= b <= hi]
     assert obj(x) >= max(obj(v) for v in grid) - 1e-12
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -45,7 +46,7 @@ def test_salience_rises_monotonically_before_election(t_e, amplitude, tau):
     ts = np.linspace(t_e - 100.0, t_e, 201)
     values = [rules.salience(float(t), [(t_e, amplitude, tau)]) for t in ts]
     assert all(v >= 1.0 for v in values)
-    assert all(b >= a for a, b in zip(values, values[1:], strict=False))
+    assert all(b >= a for a, b in itertools.pairwise(values))
     assert values[-1] == pytest.approx(1.0 + amplitude)
     # and falls back to 1 just after
     assert rules.salience(t_e + 1e-6, [(t_e, amplitude, tau)]) == 1.0
@@ -94,7 +95,7 @@ def test_tactic_ends_and_monotone(deadline, beta, k):
     ts = np.linspace(0.0, deadline, 101)
     values = [f(float(t), deadline, beta, 0.0, k) for t in ts]
     assert all(k - 1e-12 <= v <= 1.0 for v in values)
-    assert all(b >= a - 1e-12 for a, b in zip(values, values[1:], strict=False))
+    assert all(b >= a - 1e-12 for a, b in itertools.pairwise(values))
 
 
 @given(
@@ -113,7 +114,7 @@ def test_reanchoring_keeps_concession_continuous(t1, old_deadline, new_deadline,
     # time elapsed) and only upward; it reaches 1 at the new deadline.
     gaps = [f(t1 + eps, new_deadline, beta, t1, c1) - c1 for eps in (1e-3, 1e-6, 1e-9, 1e-12)]
     assert all(g >= 0.0 for g in gaps)
-    assert all(b <= a for a, b in zip(gaps, gaps[1:], strict=False))
+    assert all(b <= a for a, b in itertools.pairwise(gaps))
     assert gaps[-1] < 5e-3
     assert f(new_deadline, new_deadline, beta, t1, c1) == 1.0
 
@@ -190,7 +191,7 @@ def test_lobby_pressure_converges_to_drive():
     for _ in range(200):
         p = rules.lobby_pressure(p, strength=1.5, salience=2.0, dissatisfaction=0.5, inertia=0.8)
         values.append(p)
-    assert all(b >= a for a, b in zip(values, values[1:], strict=False))  # rises smoothly
+    assert all(b >= a for a, b in itertools.pairwise(values))  # rises smoothly
     assert values[0] == pytest.approx(0.2 * 1.5)  # only (1 - inertia) of the drive at once
     assert values[-1] == pytest.approx(1.5 * 2.0 * 0.5)
 

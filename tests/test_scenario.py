@@ -259,9 +259,7 @@ def test_bounded_distributions_leaving_the_bounds(tmp_path, data, dist):
 )
 def test_malformed_distribution(tmp_path, data, dist):
     data["parties"]["japan"]["strategic_value"] = dist
-    assert_names(
-        error_of(write(tmp_path, data)), "parties.japan.strategic_value", "distribution"
-    )
+    assert_names(error_of(write(tmp_path, data)), "parties.japan.strategic_value", "distribution")
 
 
 def test_event_changing_an_unknown_parameter(tmp_path, data):
@@ -355,7 +353,9 @@ def test_override_strings_change_values():
 
 
 def test_override_mapping_form():
-    s = load_scenario("classroom", {"lobbies.farmers.strength": 2, "parties.southland.tactic.beta": 0.3})
+    s = load_scenario(
+        "classroom", {"lobbies.farmers.strength": 2, "parties.southland.tactic.beta": 0.3}
+    )
     assert s.lobbies["farmers"].strength == 2.0
     assert s.parties["southland"].tactic.beta == pytest.approx(0.3)
 
@@ -418,9 +418,19 @@ DISTS = {
     "lobbies.farmers.strength": {"dist": "lognormal", "median": 1.0, "sigma": 0.3},
     "lobbies.farmers.base_weight": {"dist": "uniform", "low": 0.2, "high": 0.8},
     "lobbies.carmakers.strength": {"dist": "loguniform", "low": 0.5, "high": 2.0},
-    "lobbies.farmers.inertia": {"dist": "truncnormal", "mean": 0.6, "sd": 0.1, "low": 0.3, "high": 0.9},
+    "lobbies.farmers.inertia": {
+        "dist": "truncnormal",
+        "mean": 0.6,
+        "sd": 0.1,
+        "low": 0.3,
+        "high": 0.9,
+    },
     "parties.southland.tactic.beta": {"dist": "triangular", "low": 0.3, "mode": 1.0, "high": 3.0},
-    "parties.northland.tactic.beta": {"dist": "choice", "values": [0.5, 1.0, 2.0], "weights": [1, 2, 1]},
+    "parties.northland.tactic.beta": {
+        "dist": "choice",
+        "values": [0.5, 1.0, 2.0],
+        "weights": [1, 2, 1],
+    },
     "parties.northland.no_deal_value": {"dist": "normal", "mean": 0.0, "sd": 0.1},
 }
 

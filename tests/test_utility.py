@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import pytest
@@ -88,7 +89,7 @@ def test_sector_breaks_returns_floats():
 def test_sector_breaks_property(points):
     b = sector_breaks(points)
     assert b[0] == 0.0 and b[-1] == 1.0
-    assert all(a < c for a, c in zip(b, b[1:], strict=False))
+    assert all(a < c for a, c in itertools.pairwise(b))
     inner = {p for p in points if 0.0 < p < 1.0}
     assert set(b[1:-1]) == inner
 
@@ -215,7 +216,7 @@ def test_dissatisfaction_is_convex_and_nonnegative_loss(params):
         a, b = breaks[i], breaks[i + 1]
         for k in range(5):
             slopes.append(segment_slope(d, i, a + (b - a) * k / 4))
-    assert all(s2 >= s1 - 1e-12 for s1, s2 in zip(slopes, slopes[1:], strict=False))
+    assert all(s2 >= s1 - 1e-12 for s1, s2 in itertools.pairwise(slopes))
 
 
 # --- loss aversion -------------------------------------------------------------------------
@@ -282,7 +283,7 @@ def test_economic_minus_weighted_dissatisfaction_is_concave(u):
         a, b = breaks[i], breaks[i + 1]
         for k in range(5):
             slopes.append(segment_slope(u, i, a + (b - a) * k / 4))
-    assert all(s2 <= s1 + 1e-12 for s1, s2 in zip(slopes, slopes[1:], strict=False))
+    assert all(s2 <= s1 + 1e-12 for s1, s2 in itertools.pairwise(slopes))
     # Midpoint concavity on a grid as well (value-based, independent of slopes).
     xs = [k / 40 for k in range(41)]
     for a in xs[::4]:
