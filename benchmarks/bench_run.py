@@ -42,13 +42,15 @@ def quantile(values: list[float], q: float) -> float:
     return xs[i] + (pos - i) * (xs[i + 1] - xs[i])
 
 
-def time_runs(scenario: sim.Scenario, seeds: range, *, collect: bool) -> dict[str, list[float]]:
+def time_runs(
+    scenario: sim.Scenario, seeds: range, *, collect: bool, analyse: bool = True
+) -> dict[str, list[float]]:
     """Per-run wall times (s): whole run, construction, stepping, DataFrame; steps per run."""
     out: dict[str, list[float]] = {"total": [], "init": [], "steps": [], "frame": [], "n": []}
     clock = time.perf_counter
     for seed in seeds:
         t0 = clock()
-        model = sim.NegotiationModel(scenario, rng=seed, collect=collect)
+        model = sim.NegotiationModel(scenario, rng=seed, collect=collect, analyse=analyse)
         t1 = clock()
         outcome = model.run()
         t2 = clock()
@@ -141,6 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     a = time_runs(scenario, seeds, collect=False)
     time_runs(scenario, warm, collect=True)
     b = time_runs(scenario, seeds, collect=True)
+    a2 = time_runs(scenario, seeds, collect=False, analyse=False)
 
     for seed in warm:
         sim.run(scenario, seed)
@@ -154,6 +157,8 @@ def main(argv: list[str] | None = None) -> int:
     med_a, steps = report("(a) NegotiationModel(collect=False).run()", a)
     print()
     med_b, _ = report("(b) NegotiationModel(collect=True).run() + time_series()", b)
+    print()
+    med_a2, _ = report("(a') NegotiationModel(collect=False, analyse=False).run()", a2)
     print()
     print(
         f"(c) sim.run over {args.seeds} seeds: {elapsed:.3f} s = {args.seeds / elapsed:.1f} "
@@ -190,6 +195,7 @@ def main(argv: list[str] | None = None) -> int:
         f"| whole run, with series, p10 / p90 | {1e3 * quantile(b['total'], 0.1):.2f} / "
         f"{1e3 * quantile(b['total'], 0.9):.2f} ms | |"
     )
+    print(f"| whole run, no series, no Pareto/Nash analysis, median | {1e3 * med_a2:.2f} ms | |")
     print(f"| sim.run, runs per second ({args.seeds} seeds) | {args.seeds / elapsed:.1f} | |")
     print(f"| steps per run, mean | {steps:.2f} | |")
     print(

@@ -54,6 +54,8 @@ class NegotiationModel(mesa.Model):
         rng: The run's seed (Mesa's ``rng``): every random draw of the run comes from it,
             starting with the uncertain inputs of the scenario.
         collect: Record the per-step time series (``time_series()``); off for speed.
+        analyse: Add the Pareto gap and the Nash solution to the outcome (about 1 ms); sweeps
+            that do not need them can turn this off.
 
     Attributes:
         spec: The scenario with its distributions drawn for this run (Mesa reserves
@@ -67,9 +69,15 @@ class NegotiationModel(mesa.Model):
     """
 
     def __init__(
-        self, scenario: Scenario | str | Path, rng: int | None = None, *, collect: bool = True
+        self,
+        scenario: Scenario | str | Path,
+        rng: int | None = None,
+        *,
+        collect: bool = True,
+        analyse: bool = True,
     ) -> None:
         super().__init__(rng=rng)
+        self.analyse = analyse
         if not isinstance(scenario, Scenario):
             scenario = load_scenario(scenario)
         self.seed = rng
@@ -177,7 +185,7 @@ class NegotiationModel(mesa.Model):
         self.walked_out: str | None = None
         self.log: list[tuple[int, str, str]] = []
         self._narrated_level: dict[str, float] = {}
-        self.rows: list[dict[str, Any]] = []
+        self.rows: list[list[Any]] = []
 
     def _breaks_of(self, sector: str) -> tuple[float, ...]:
         points = []
@@ -399,7 +407,7 @@ class NegotiationModel(mesa.Model):
             gains[p] = u - r
             welfare[p] = sum(e(v) for e, v in zip(g.economics, x, strict=True))
         gap = nash = None
-        if len(self.party_names) == 2:
+        if self.analyse and len(self.party_names) == 2:
             a, b = self.sides()
             lo, hi = self.public_bounds
             if self.deal is not None:
@@ -428,35 +436,58 @@ class NegotiationModel(mesa.Model):
             last_offers={p: (list(v) if v is not None else None) for p, v in self.table.items()},
         )
 
-    def record(self) -> dict[str, Any]:
-        """This step's row of the time series."""
-        row: dict[str, Any] = {
-            "step": self.t,
-            "date": self.calendar.date_of(self.t).isoformat(),
-            "status": self.status,
-            "zone": self.zone,
-            "distance": self.offer_distance(),
-        }
+    def columns(self) -> list[str]:
+        """Names of the time series' columns, in the order ``record`` fills them."""
+        cols = ["step", "date", "status", "zone", "distance"]
+        for p in self.party_names:
+            cols += [
+                f"{name}.{p}"
+                for name in (
+                    "salience",
+                    "aspiration",
+                    "best",
+                    "floor",
+                    "no_deal",
+                    "strategic",
+                    "concession",
+                    "deadline",
+                    "utility_own_offer",
+                )
+            ]
+            cols += [f"offer.{p}.{s}" for s in self.sector_names]
+        for name in self.lobbies_by_name:
+            cols += [f"pressure.{name}", f"dissatisfaction.{name}", f"weight.{name}"]
+        return cols
+
+    def record(self) -> list[Any]:
+        """This step's row of the time series (values in the order of ``columns``)."""
+        row: list[Any] = [
+            self.t,
+            self.calendar.date_of(self.t).isoformat(),
+            self.status,
+            self.zone,
+            self.offer_distance(),
+        ]
+        nan_offer = [math.nan] * len(self.sector_names)
         for p in self.party_names:
             g = self.governments_by_name[p]
             r = self.representatives_by_name[p]
-            row[f"salience.{p}"] = self.salience[p]
-            row[f"aspiration.{p}"] = r.aspiration
-            row[f"best.{p}"] = r.best
-            row[f"floor.{p}"] = g.floor
-            row[f"no_deal.{p}"] = g.disagreement
-            row[f"strategic.{p}"] = g.strategic_value
-            row[f"concession.{p}"] = r.concession
-            row[f"deadline.{p}"] = r.deadline
             offer = self.table[p]
-            row[f"utility_own_offer.{p}"] = g.utility(offer) if offer is not None else math.nan
-            for j, s in enumerate(self.sector_names):
-                row[f"offer.{p}.{s}"] = offer[j] if offer is not None else math.nan
-        for name, lobby in self.lobbies_by_name.items():
+            row += [
+                self.salience[p],
+                r.aspiration,
+                r.best,
+                g.floor,
+                g.disagreement,
+                g.strategic_value,
+                r.concession,
+                r.deadline,
+                g.utility(offer) if offer is not None else math.nan,
+            ]
+            row += offer if offer is not None else nan_offer
+        for lobby in self.lobbies_by_name.values():
             gov = self.governments_by_name[lobby.country]
-            row[f"pressure.{name}"] = lobby.pressure
-            row[f"dissatisfaction.{name}"] = lobby.dissatisfaction
-            row[f"weight.{name}"] = gov.weight_of(lobby)
+            row += [lobby.pressure, lobby.dissatisfaction, gov.weight_of(lobby)]
         return row
 
     def offer_distance(self) -> float:
@@ -478,7 +509,7 @@ class NegotiationModel(mesa.Model):
         """The per-step time series as a pandas DataFrame indexed by step."""
         import pandas as pd
 
-        return pd.DataFrame(self.rows).set_index("step")
+        return pd.DataFrame(self.rows, columns=self.columns()).set_index("step")
 
     def run(self) -> Outcome:
         """Step until the run ends; return its outcome."""
@@ -492,10 +523,14 @@ def run(
     seed: int | None = None,
     *,
     overrides: dict[str, Any] | list[str] | None = None,
+    analyse: bool = True,
 ) -> Outcome:
-    """Run one scenario with one seed and return its outcome (no time series kept)."""
+    """Run one scenario with one seed and return its outcome (no time series kept).
+
+    ``analyse=False`` leaves out the Pareto gap and the Nash solution (faster).
+    """
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario, overrides)
     elif overrides:
         scenario = with_overrides(scenario, overrides)
-    return NegotiationModel(scenario, rng=seed, collect=False).run()
+    return NegotiationModel(scenario, rng=seed, collect=False, analyse=analyse).run()

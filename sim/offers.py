@@ -109,9 +109,26 @@ def _solve_with_slope(
     slope = 0.0
     for h, f, a, b in zip(hs, fs, lo, hi, strict=True):
         # sector_argmax, inlined: this loop is the model's hot path.
-        breaks = h.breaks
         hp, hq, fp, fq, fc = h.p, h.q, f.p, f.q, f.c
         n = len(hp)
+        if n == 1:  # one quadratic on [0, 1]: the common case, in closed form
+            p = wh * hp[0] + theta * fp[0]
+            q2 = 2.0 * (wh * hq[0] + theta * fq[0])
+            curv = 0.0
+            if p + q2 * b >= 0.0:
+                x = b
+            elif p + q2 * a <= 0.0:
+                x = a
+            else:
+                x = -p / q2
+                curv = q2
+            xs.append(x)
+            own += fc[0] + x * (fp[0] + fq[0] * x)
+            if curv < 0.0:
+                d = fp[0] + 2.0 * fq[0] * x
+                slope -= d * d / (wh * curv)
+            continue
+        breaks = h.breaks
         x = b
         i = n - 1
         curv = 0.0
