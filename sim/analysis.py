@@ -151,8 +151,11 @@ def pareto_frontier(
     return out
 
 
+ROUNDS = 16  # golden-section rounds: the bracket shrinks to 0.618**16 = 5e-4 of its width
+
+
 def nash_solution(
-    a: Side, b: Side, lo: Sequence[float], hi: Sequence[float], points: int = 21
+    a: Side, b: Side, lo: Sequence[float], hi: Sequence[float], points: int = 15
 ) -> tuple[float, float, list[float]] | None:
     """The Nash bargaining solution: maximise ``(U_a - d_a)(U_b - d_b)`` on the frontier.
 
@@ -208,7 +211,7 @@ def nash_solution(
         at_theta,
         thetas[left if left is not None else 0],
         thetas[right if right is not None else points - 1],
-        24,
+        ROUNDS,
     )
     if value > best:
         best, best_x = value, x
@@ -223,7 +226,7 @@ def nash_solution(
             x = [u + s * (v - u) for u, v in zip(x1, x2, strict=True)]
             return product(a.value(x), b.value(x)), x
 
-        value, x = golden(along, 0.0, 1.0, 24)
+        value, x = golden(along, 0.0, 1.0, ROUNDS)
         if value > best:
             best, best_x = value, x
     if best <= 0.0:
