@@ -159,9 +159,10 @@ class Government(Agent):
 
     def within_red_lines(self, x: Sequence[float], tol: float) -> bool:
         """True if ``x`` respects this government's red lines."""
-        return all(
-            lo - tol <= xj <= hi + tol for lo, hi, xj in zip(self.lo, self.hi, x, strict=True)
-        )
+        for lo, hi, xj in zip(self.lo, self.hi, x, strict=True):
+            if xj < lo - tol or xj > hi + tol:
+                return False
+        return True
 
     # -- ratification ----------------------------------------------------------------------
 

@@ -118,7 +118,10 @@ class Lobby(Agent):
         worst, crossed = -math.inf, False
         for x in model.table.values():
             if x is not None:
-                worst = max(worst, self.relative_dissatisfaction(x))
+                d = 0.0
+                for j, term in self.staked:  # dissatisfaction_with, inlined: runs every step
+                    d += term(x[j])
+                worst = max(worst, d / self.worst_dissatisfaction)
                 crossed = crossed or (bool(self.lines) and self.crosses_red_line(x, model.tol))
         self.dissatisfaction = worst if worst > -math.inf else 0.0
         shock = rules.mobilisation_shock(float(self.rng.standard_normal()), self.shock_sd)

@@ -215,7 +215,7 @@ class NegotiationModel(mesa.Model):
         proposer = self.representatives_by_name[self.proposer_order[t % len(self.party_names)]]
         offer = proposer.propose()
         self._table_offer(proposer.name, offer)
-        responders = [r for r in self.representatives if r is not proposer]
+        responders = [r for r in self.representatives_by_name.values() if r is not proposer]
         if all(r.accepts(offer) for r in responders):
             self.status = "accepted"
             self._say(f"{self._label(proposer.name)}'s offer is accepted at the table")
