@@ -45,6 +45,40 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--no-plot", action="store_true", help="skip the plot (faster)")
 
+    sweep = sub.add_parser("sweep", help="run a parameter sweep (resumable)")
+    sweep.add_argument("spec", help="sweep specification (YAML, see experiments/)")
+    sweep.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="processes on this machine (default: one per core; 1: no pool)",
+    )
+    sweep.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="run on a Dask cluster, e.g. tcp://10.0.0.5:8786",
+    )
+    sweep.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="output folder (default: runs/SPEC-NAME); rerun to resume",
+    )
+    sweep.add_argument("--batch-size", type=int, default=None, help="runs per task")
+    sweep.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    plot = sub.add_parser("plot", help="plot the outcome distributions of a sweep")
+    plot.add_argument("folder", type=Path, help="a sweep's output folder")
+    plot.add_argument(
+        "--kind",
+        action="append",
+        default=None,
+        help="agreement, dates, concessions, utility, trajectories, sobol "
+        "(repeatable; default: all that apply)",
+    )
+    plot.add_argument("--out", type=Path, default=None, help="where to write (default: DIR/plots)")
+
     params = sub.add_parser("params", help="list every settable parameter of a scenario")
     params.add_argument("scenario", help="scenario file or bundled name")
     params.add_argument(
@@ -176,13 +210,81 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _needs_sweep_extra() -> None:
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        raise ScenarioError(
+            "negsim", "sweep", "needs the sweep extra: pip install 'negsim[sweep]'"
+        ) from None
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    """Run a sweep spec into a folder, resuming what is already there."""
+    _needs_sweep_extra()
+    from sim.sweep import SweepInterrupted, load_spec, run_sweep
+
+    if args.workers is not None and args.workers < 1:
+        raise ScenarioError("--workers", "", f"must be at least 1 (got {args.workers})")
+    if args.batch_size is not None and args.batch_size < 1:
+        raise ScenarioError("--batch-size", "", f"must be at least 1 (got {args.batch_size})")
+    plan = load_spec(args.spec)
+    out = args.out or Path("runs") / Path(args.spec).stem
+    print(
+        f"{plan.n_runs} runs ({len(plan.points)} design points x {plan.spec.replicates} "
+        f"replicates, {plan.spec.design}) of {plan.scenario.name} into {out}"
+    )
+    try:
+        result = run_sweep(
+            plan,
+            out,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            batch_size=args.batch_size,
+            progress=not args.quiet,
+        )
+    except SweepInterrupted as exc:
+        print(f"negsim: {exc}", file=sys.stderr)
+        return 130
+    if result.ran_now == 0:
+        print(f"nothing to do: all {result.n_runs} runs are already in {out}")
+        return 0
+    print(
+        f"done: {result.runs_done} of {result.n_runs} runs in {out} "
+        f"({result.ran_now} now, {result.runs_per_second:.0f} runs/s, "
+        f"{result.backend}, {result.workers} worker(s)); {result.errors} run(s) raised"
+    )
+    print(f"read them with: sim.sweep.read_results({str(out)!r}); plot: negsim plot {out}")
+    return 0
+
+
+def cmd_plot(args: argparse.Namespace) -> int:
+    """Write the plots of a sweep folder and print one line per file."""
+    _needs_sweep_extra()
+    from sim.sweep import plots
+
+    kinds = args.kind
+    unknown = [k for k in kinds or [] if k not in plots.KINDS]
+    if unknown:
+        raise ScenarioError(
+            "--kind", "", f"unknown kind {unknown[0]!r} (known: {', '.join(plots.KINDS)})"
+        )
+    if not (args.folder / "manifest.json").is_file():
+        raise ScenarioError(str(args.folder), "", "not a sweep folder (no manifest.json)")
+    written, skipped = plots.plot_all(args.folder, kinds=kinds, out=args.out)
+    for path in written:
+        print(path)
+    for kind, reason in skipped:
+        print(f"skipped {kind}: {reason}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``negsim``; user mistakes exit with code 2 and one line on stderr."""
     args = _parser().parse_args(argv)
     try:
-        if args.command == "run":
-            return cmd_run(args)
-        return cmd_params(args)
+        commands = {"run": cmd_run, "sweep": cmd_sweep, "plot": cmd_plot, "params": cmd_params}
+        return commands[args.command](args)
     except ScenarioError as exc:
         print(f"negsim: error: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR
