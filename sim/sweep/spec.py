@@ -19,7 +19,16 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    ValidationError,
+    WithJsonSchema,
+    model_validator,
+)
 
 from sim.errors import ScenarioError
 from sim.scenario import (
@@ -76,6 +85,32 @@ class Range(BaseModel):
         return float(self.low + u * (self.high - self.low))
 
 
+def _values(value: Any) -> list[Any] | Range:
+    if isinstance(value, Range | list):
+        return value
+    if isinstance(value, dict):
+        try:
+            return Range.model_validate(value)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            where = ".".join(str(p) for p in err["loc"])
+            msg = err["msg"].removeprefix("Value error, ")
+            raise ValueError(f"{where + ': ' if where else ''}{msg}") from None
+    raise ValueError("must be a list of values (grid) or a range {low: ..., high: ...}")
+
+
+def _dump_values(value: list[Any] | Range) -> Any:
+    return value.model_dump() if isinstance(value, Range) else list(value)
+
+
+Values = Annotated[
+    Any,
+    PlainValidator(_values),
+    PlainSerializer(_dump_values),
+    WithJsonSchema({"anyOf": [{"type": "array"}, {"type": "object"}]}),
+]
+
+
 class TimeSeriesSample(BaseModel):
     """Which runs also record their per-step time series (for trajectory plots)."""
 
@@ -94,7 +129,7 @@ class SweepSpec(BaseModel):
     samples: Annotated[int, Field(ge=1)] = 64
     replicates: Annotated[int, Field(ge=1)] = 10
     seed: Annotated[int, Field(ge=0)] = 0
-    parameters: dict[str, list[Any] | Range] = Field(min_length=1)
+    parameters: dict[str, Values] = Field(min_length=1)
     outcomes: list[str] | None = None
     timeseries: TimeSeriesSample | None = None
     common_random_numbers: bool = Field(
