@@ -271,10 +271,13 @@ def cmd_plot(args: argparse.Namespace) -> int:
         )
     if not (args.folder / "manifest.json").is_file():
         raise ScenarioError(str(args.folder), "", "not a sweep folder (no manifest.json)")
-    written, skipped = plots.plot_all(args.folder, kinds=kinds, out=args.out)
+    try:
+        written = plots.plot_all(args.folder, kinds=kinds, out=args.out)
+    except plots.SweepDataError as exc:
+        raise ScenarioError(str(args.folder), "", str(exc)) from None
     for path in written:
         print(path)
-    for kind, reason in skipped:
+    for kind, reason in written.skipped:
         print(f"skipped {kind}: {reason}")
     return 0
 
