@@ -267,3 +267,16 @@ outcomes: [agreement, step, concessions]
     runs = read_results(tmp_path / "o")
     assert "utilities.southland" not in runs.columns and "nash.southland" not in runs.columns
     assert {"agreement", "step", "concessions.grain", "concessions.cars"} <= set(runs.columns)
+
+
+def test_negsim_plot_writes_every_applicable_kind(grid_inline, capsys, tmp_path):
+    tmp, _ = grid_inline
+    assert main(["plot", str(tmp / "inline"), "--out", str(tmp_path / "png")]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    written = [Path(line) for line in lines if line.endswith(".png")]
+    assert {p.stem for p in written} == {"agreement", "dates", "concessions", "utility",
+                                         "trajectories"}
+    assert all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in written)
+    assert any(line.startswith("skipped sobol") for line in lines)
+    assert main(["plot", str(tmp_path), "--kind", "agreement"]) == 2
+    assert main(["plot", str(tmp / "inline"), "--kind", "pie"]) == 2
