@@ -235,12 +235,12 @@ def _design_rng(spec: SweepSpec) -> np.random.Generator:
 
 def design_points(spec: SweepSpec) -> tuple[list[dict[str, Any]], dict[str, int] | None]:
     """The design points of a spec, and the Sobol' layout when there is one."""
-    from scipy.stats import qmc
-
     paths = list(spec.parameters)
     if spec.design == "grid":
         lists = [spec.parameters[p] for p in paths]
         return [dict(zip(paths, combo, strict=True)) for combo in itertools.product(*lists)], None
+    from scipy.stats import qmc  # here, not at the top: it takes half a second to import
+
     d = len(paths)
     ranges = [spec.parameters[p] for p in paths]
     if spec.design == "lhs":
