@@ -1326,8 +1326,13 @@ def plot_sobol(ax: Any, results: Results, outcome: str = "agreement", **kwargs: 
         if np.isfinite(err).all():
             ax.errorbar(x + off, v, yerr=err, fmt="none", ecolor="black", capsize=3, lw=1)
     ax.axhline(0, color="0.3", lw=0.8)
-    names = [_wrap_path(p, 24) for p in table["parameter"]]
-    ax.set_xticks(x, names, fontsize=8)
+    # The shortest unique tails of the paths name them; rotated so that long names never meet.
+    paths = [str(p).split(".") for p in table["parameter"]]
+    for k in range(2, max(len(p) for p in paths) + 1):
+        names = [".".join(p[-k:]) for p in paths]
+        if len(set(names)) == len(names):
+            break
+    ax.set_xticks(x, names, fontsize=8, rotation=30, ha="right", rotation_mode="anchor")
     ax.set_ylabel("Sobol' index (share of variance)")
     n = int(table["n"].iloc[0]) if len(table) else 0
     label = OUTCOME_LABELS.get(outcome, outcome)
