@@ -181,6 +181,7 @@ class NegotiationModel(mesa.Model):
         self.ratification_attempts = 0
         self.ratification_failures = 0
         self.deal: list[float] | None = None
+        self.deal_sides: list[Side] = []
         self.outcome: Outcome | None = None
         self.walked_out: str | None = None
         self.log: list[tuple[int, str, str]] = []
@@ -349,6 +350,12 @@ class NegotiationModel(mesa.Model):
         self._deal_values = {
             p: (g.utility(deal), g.disagreement) for p, g in self.governments_by_name.items()
         }
+        # ... and the governments themselves at that moment, for the Pareto/Nash analysis
+        # (their utilities are rebuilt in place afterwards, so these are copies).
+        self.deal_sides = [
+            Side([u.copy() for u in s.utilities], s.constant, s.floor, s.disagreement)
+            for s in self.sides()
+        ]
         self.lobbies.do("react_to_deal", deal)
         self.governments.do("update_mandate")
         self.ratification_attempts += 1
@@ -408,7 +415,9 @@ class NegotiationModel(mesa.Model):
             welfare[p] = sum(e(v) for e, v in zip(g.economics, x, strict=True))
         gap = nash = None
         if self.analyse and len(self.party_names) == 2:
-            a, b = self.sides()
+            # A deal is analysed as the governments saw it when they accepted it, the moment
+            # its reported utilities refer to; no deal, as they see things at the end.
+            a, b = self.deal_sides if self.deal is not None else self.sides()
             lo, hi = self.public_bounds
             if self.deal is not None:
                 gap = pareto_gap(a, b, self.deal, lo, hi)

@@ -359,3 +359,22 @@ def test_three_party_zone_is_found_when_a_grid_point_shows_one(scenarios):
     assert margin > 0.05, "precondition: every side is well above its floor at x"
     assert model.zone
     assert zone_of_agreement(sides, lo, hi, model.tol)[0]
+
+
+def test_outcome_analysis_shares_the_deals_yardstick():
+    """Nash point, Pareto gap and the deal are valued at the moment the deal was accepted:
+    no deal can beat the Nash solution on the Nash product, and none lies beyond the frontier."""
+    scenario = sim.load_scenario("usjapan_2019")
+    checked = 0
+    for seed in range(25):
+        o = sim.run(scenario, seed)
+        if not o.agreement:
+            continue
+        checked += 1
+        r = {p: o.utilities[p] - o.gains[p] for p in o.utilities}
+        deal_product = o.gains["united_states"] * o.gains["japan"]
+        us, jp = o.nash["united_states"] - r["united_states"], o.nash["japan"] - r["japan"]
+        nash_product = us * jp
+        assert nash_product >= deal_product - 1e-6
+        assert o.pareto_gap is not None and o.pareto_gap >= 0.0
+    assert checked >= 10

@@ -1195,63 +1195,107 @@ def plot_gains(ax: Any, results: Results) -> Any:
     return ax
 
 
+def representative_frontier(results: Results, points: int = 80) -> tuple[pd.DataFrame, int] | None:
+    """The Pareto frontier, in gains over no deal, of the run with the median deal.
+
+    The agreed run whose first party's gain is the median is replayed from its seed and
+    parameters, and the frontier traced as its governments saw things when they accepted it.
+    """
+    from sim.analysis import pareto_frontier
+    from sim.model import NegotiationModel
+    from sim.scenario import set_parameter
+
+    if results.scenario is None or len(results.parties) != 2:
+        return None
+    p = results.parties[0]
+    agreed = results.ok[results.ok["agreement"].astype(bool)]
+    if agreed.empty or f"gains.{p}" not in agreed:
+        return None
+    gains = agreed[f"gains.{p}"].astype(float)
+    row = agreed.loc[(gains - gains.median()).abs().idxmin()]
+    scenario = results.scenario
+    for path in results.parameters:
+        value = row[path]
+        scenario = set_parameter(scenario, path, value.item() if hasattr(value, "item") else value)
+    model = NegotiationModel(scenario, rng=int(row["seed"]), collect=False, analyse=False)
+    model.run()
+    if model.deal is None or len(model.deal_sides) != 2:
+        return None
+    a, b = model.deal_sides
+    lo, hi = model.public_bounds
+    frontier = pareto_frontier(a, b, lo, hi, points)
+    table = pd.DataFrame(
+        {
+            "x": [ua - a.disagreement for ua, _, _ in frontier],
+            "y": [ub - b.disagreement for _, ub, _ in frontier],
+        }
+    )
+    return table, int(row["run_id"])
+
+
 def plot_utilities_nash(ax: Any, results: Results) -> Any:
-    """Agreed runs' utilities against their Nash bargaining solution (same yardstick)."""
+    """Deals, their Nash bargaining solutions and a Pareto frontier, in gains over no deal.
+
+    Every value is measured when the deal was accepted, so deal, Nash point and frontier share
+    one yardstick: a deal's distance to the frontier is what the sides left on the table.
+    """
     p, q = results.parties[:2]
     ok = results.ok
     agreed = ok[ok["agreement"].astype(bool)]
-    ux, uy = agreed[f"utilities.{p}"].astype(float), agreed[f"utilities.{q}"].astype(float)
-    has_nash = f"nash.{p}" in agreed and f"nash.{q}" in agreed
+    gx, gy = agreed[f"gains.{p}"].astype(float), agreed[f"gains.{q}"].astype(float)
+    has_nash = f"nash.{p}" in agreed and f"nash.{q}" in agreed and f"utilities.{p}" in agreed
     if has_nash:
-        nx, ny = agreed[f"nash.{p}"].astype(float), agreed[f"nash.{q}"].astype(float)
+        rx = agreed[f"utilities.{p}"].astype(float) - gx
+        ry = agreed[f"utilities.{q}"].astype(float) - gy
+        nx = agreed[f"nash.{p}"].astype(float) - rx
+        ny = agreed[f"nash.{q}"].astype(float) - ry
         both = nx.notna() & ny.notna()
         has_nash = bool(both.any())
+    frontier = representative_frontier(results) if len(agreed) else None
+    if frontier is not None:
+        table, run_id = frontier
+        ax.plot(
+            table["x"],
+            table["y"],
+            color="0.25",
+            lw=1.6,
+            zorder=2,
+            label=f"Pareto frontier of run {run_id} (the median deal)",
+        )
     if has_nash:
-        for x0, y0, x1, y1 in zip(ux[both], uy[both], nx[both], ny[both], strict=True):
-            ax.plot([x0, x1], [y0, y1], color="0.7", lw=0.6, zorder=1)
         ax.scatter(
             nx[both],
             ny[both],
             marker="x",
-            s=28,
+            s=26,
             color="black",
-            lw=1.1,
-            zorder=3,
-            label=f"Nash solution at the end of the run ({int(both.sum())})",
+            lw=1.0,
+            zorder=4,
+            label=f"Nash bargaining solution of each run ({int(both.sum())})",
         )
     ax.scatter(
-        ux,
-        uy,
-        s=18,
+        gx,
+        gy,
+        s=16,
         color=AGREED_COLOUR,
-        alpha=0.8,
+        alpha=0.7,
         lw=0,
-        zorder=2,
+        zorder=3,
         label=f"ratified deal ({len(agreed)} runs)",
     )
-    if len(agreed) and f"gains.{p}" in agreed:
-        rx = float((ux - agreed[f"gains.{p}"].astype(float)).median())
-        ry = float((uy - agreed[f"gains.{q}"].astype(float)).median())
-        ax.axvline(
-            rx,
-            color=results.party_colour(p),
-            ls="--",
-            lw=1.1,
-            label=f"median no-deal value R, {results.party_label(p)}",
-        )
-        ax.axhline(
-            ry,
-            color=results.party_colour(q),
-            ls="--",
-            lw=1.1,
-            label=f"median no-deal value R, {results.party_label(q)}",
-        )
-    ax.set_xlabel(f"{results.party_label(p)}: utility (fixed yardstick)")
-    ax.set_ylabel(f"{results.party_label(q)}: utility (fixed yardstick)")
-    if has_nash:
-        ax.set_title("Deals and the Nash bargaining solution (grey: run's deal → its Nash point)")
-    else:
-        ax.set_title("Deals' utilities (no Nash solutions recorded in this sweep)")
+    ax.axhline(0.0, color="0.4", lw=0.8)
+    ax.axvline(0.0, color="0.4", lw=0.8)
+    if len(agreed):
+        # Frame the deals, their Nash points and the origin; the frontier runs on beyond.
+        xs = [0.0, *gx.dropna(), *(nx[both] if has_nash else [])]
+        ys = [0.0, *gy.dropna(), *(ny[both] if has_nash else [])]
+        for values, setter in ((xs, ax.set_xlim), (ys, ax.set_ylim)):
+            lo, hi = min(values), max(values)
+            pad = 0.15 * (hi - lo or 1.0)
+            setter(lo - pad, hi + pad)
+    ax.set_xlabel(f"{results.party_label(p)}: gain over no deal (welfare points)")
+    ax.set_ylabel(f"{results.party_label(q)}: gain over no deal (welfare points)")
+    ax.set_title("Deals, Nash solutions and one run's Pareto frontier")
     ax.grid(alpha=0.3)
     if len(agreed):
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2, frameon=False)
@@ -1512,8 +1556,8 @@ def figure_utility(results: Results) -> Figure:
     n = len(results.parties)
     note = f" (first two of {n} parties)" if n > 2 else ""
     headline = (
-        f"Governments' utilities{note}. Gain = utility − R, R = no-deal value when the deal "
-        "was accepted; Nash points are utilities on the same yardstick, not gains"
+        f"Governments' gains over no deal{note}: gain = utility − R, both valued when the "
+        "deal was accepted"
         if with_utilities
         else f"Governments' gains over no deal{note} (utilities not recorded in this sweep)"
     )
