@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from sim.model import NegotiationModel
+    from sim.scenario import Sector
 
 PARTY_COLOURS = ["#1f4e9c", "#c0392b", "#2e8b57", "#8e44ad", "#d68910", "#17a589"]
 
@@ -77,6 +78,31 @@ def mark_calendar(ax: Any, model: NegotiationModel, *, labels: bool = False) -> 
         ax.axvline(model.calendar.date_of(model.t), color="black", lw=1.5)
 
 
+def decorate_sector_axis(ax: Any, s: Sector) -> None:
+    """Make ``ax`` a concession axis in [0, 1] for one sector.
+
+    Its focal levels (e.g. TPP) are lines, its own unit is on the right-hand axis and today's
+    protection in the title.
+    """
+    for name, level in s.references.items():
+        ax.axhline(level, color="0.3", lw=0.8, ls="-.")
+        ax.annotate(
+            name.upper(),
+            (0.01, level),
+            xycoords=("axes fraction", "data"),
+            fontsize=7,
+            va="bottom",
+            color="0.3",
+        )
+    ax.set_ylim(-0.04, 1.04)
+    ax.set_title(f"{s.label}: {s.unit}, {s.status_quo:g} today", fontsize=9)
+    secondary = ax.secondary_yaxis(
+        "right",
+        functions=(s.level, lambda v, s=s: (v - s.status_quo) / (s.free_trade - s.status_quo)),
+    )
+    secondary.tick_params(labelsize=7)
+
+
 def plot_offers(ax: Any, model: NegotiationModel, series: pd.DataFrame, sector: str) -> Any:
     """Each side's offer in one sector over time, in [0, 1] and labelled in sector terms."""
     spec = model.spec
@@ -92,29 +118,14 @@ def plot_offers(ax: Any, model: NegotiationModel, series: pd.DataFrame, sector: 
             ms=3,
             label=f"{spec.parties[p].label}'s offer",
         )
-    for name, level in s.references.items():
-        ax.axhline(level, color="0.3", lw=0.8, ls="-.")
-        ax.annotate(
-            name.upper(),
-            (0.01, level),
-            xycoords=("axes fraction", "data"),
-            fontsize=7,
-            va="bottom",
-            color="0.3",
-        )
+    decorate_sector_axis(ax, s)
     if model.deal is not None:
         j = model.sector_names.index(sector)
         ax.plot(
             [model.calendar.date_of(model.t)], [model.deal[j]], marker="*", ms=12, color="black"
         )
     mark_calendar(ax, model)
-    ax.set_ylim(-0.04, 1.04)
-    ax.set_title(f"{s.label}: {s.unit}, {s.status_quo:g} today", fontsize=9)
     ax.set_ylabel("concession x", fontsize=8)
-    secondary = ax.secondary_yaxis(
-        "right", functions=(s.level, lambda v: (v - s.status_quo) / (s.free_trade - s.status_quo))
-    )
-    secondary.tick_params(labelsize=7)
     return ax
 
 

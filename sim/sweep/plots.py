@@ -49,7 +49,7 @@ from matplotlib.ticker import (
 )
 from scipy import stats
 
-from sim.plots import PARTY_COLOURS
+from sim.plots import PARTY_COLOURS, decorate_sector_axis
 
 if TYPE_CHECKING:
     from sim.scenario import Scenario
@@ -1135,23 +1135,7 @@ def plot_concessions(
     ax.set_ylim(-0.04, 1.04)
     scenario = results.scenario
     if scenario is not None and sector in scenario.sectors:
-        s = scenario.sectors[sector]
-        for name, level in s.references.items():
-            ax.axhline(level, color="0.35", lw=0.8, ls="-.")
-            ax.annotate(
-                name.upper(),
-                (0.01, level),
-                xycoords=("axes fraction", "data"),
-                fontsize=7,
-                va="bottom",
-                color="0.35",
-            )
-        ax.set_title(f"{s.label}: {s.unit}, {s.status_quo:g} today", fontsize=9)
-        secondary = ax.secondary_yaxis(
-            "right",
-            functions=(s.level, lambda v, s=s: (v - s.status_quo) / (s.free_trade - s.status_quo)),
-        )
-        secondary.tick_params(labelsize=7)
+        decorate_sector_axis(ax, scenario.sectors[sector])
     else:
         ax.set_title(sector, fontsize=9)
     ax.grid(alpha=0.3, axis="y")
@@ -1331,23 +1315,7 @@ def plot_trajectory(ax: Any, results: Results, sector: str) -> Any:
     ax.set_ylim(-0.04, 1.04)
     scenario = results.scenario
     if scenario is not None and sector in scenario.sectors:
-        s = scenario.sectors[sector]
-        for name, level in s.references.items():
-            ax.axhline(level, color="0.35", lw=0.8, ls="-.")
-            ax.annotate(
-                name.upper(),
-                (0.01, level),
-                xycoords=("axes fraction", "data"),
-                fontsize=7,
-                va="bottom",
-                color="0.35",
-            )
-        ax.set_title(f"{s.label}: {s.unit}, {s.status_quo:g} today", fontsize=9)
-        secondary = ax.secondary_yaxis(
-            "right",
-            functions=(s.level, lambda v, s=s: (v - s.status_quo) / (s.free_trade - s.status_quo)),
-        )
-        secondary.tick_params(labelsize=7)
+        decorate_sector_axis(ax, scenario.sectors[sector])
     else:
         ax.set_title(sector, fontsize=9)
     ax.grid(alpha=0.3)
