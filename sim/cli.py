@@ -57,7 +57,7 @@ def _parser() -> argparse.ArgumentParser:
         "--scheduler",
         default=None,
         metavar="ADDRESS",
-        help="run on a Dask cluster, e.g. tcp://10.0.0.5:8786",
+        help="run on a Dask cluster, e.g. tcp://HOST:8786",
     )
     sweep.add_argument(
         "--out",
