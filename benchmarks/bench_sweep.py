@@ -47,6 +47,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from bench_run import code_state  # noqa: E402  (the same commit line in both benchmarks)
+
 import sim  # noqa: E402  (as ``negsim sweep`` has it: the forkserver preloads this module)
 
 SCENARIO = ROOT / "configs" / "usjapan_2019.yaml"
@@ -102,23 +104,6 @@ def rss_mb() -> float:
 def maxrss_mb() -> float:
     """Peak resident set size of this process so far (MB; Linux reports KB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def code_state() -> str:
-    """The commit measured, and whether sim/ had uncommitted changes."""
-    try:
-        head = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "sim", "agents"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-        ).stdout.strip()
-    except OSError:
-        return "unknown"
-    return f"{head or 'unknown'}{' + uncommitted changes in sim/ or agents/' if dirty else ''}"
 
 
 def watch_batches() -> list[tuple[float, int]]:
