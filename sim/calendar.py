@@ -7,6 +7,11 @@ import math
 from dataclasses import dataclass
 
 
+def possessive(name: str) -> str:
+    """``Japan's``, but ``the United States'``: for the event log and plot legends."""
+    return f"{name}'" if name.endswith("s") else f"{name}'s"
+
+
 @dataclass(frozen=True, slots=True)
 class StepCalendar:
     """Maps ISO dates to simulation steps and back.

@@ -12,7 +12,7 @@ import mesa
 from agents import Government, Lobby, TradeRepresentative
 from sim import rules
 from sim.analysis import Side, nash_solution, pareto_gap, zone_of_agreement
-from sim.calendar import StepCalendar
+from sim.calendar import StepCalendar, possessive
 from sim.outcome import Outcome
 from sim.scenario import Scenario, event_target, load_scenario, with_overrides
 from sim.utility import sector_breaks
@@ -219,7 +219,7 @@ class NegotiationModel(mesa.Model):
         responders = [r for r in self.representatives_by_name.values() if r is not proposer]
         if all(r.accepts(offer) for r in responders):
             self.status = "accepted"
-            self._say(f"{self._label(proposer.name)}'s offer is accepted at the table")
+            self._say(f"{possessive(self._label(proposer.name))} offer is accepted at the table")
             # 4. The tentative deal goes to every ratifier after the lobbies react.
             self.ratify(offer)
         elif not self.zone:

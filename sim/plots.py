@@ -17,6 +17,8 @@ import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
+from sim.calendar import possessive
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -116,7 +118,7 @@ def plot_offers(ax: Any, model: NegotiationModel, series: pd.DataFrame, sector: 
             lw=1.6,
             marker=".",
             ms=3,
-            label=f"{spec.parties[p].label}'s offer",
+            label=f"{possessive(spec.parties[p].label)} offer",
         )
     decorate_sector_axis(ax, s)
     if model.deal is not None:
