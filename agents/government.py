@@ -17,6 +17,10 @@ if TYPE_CHECKING:
     from sim.scenario import Party
 
 
+_SegmentPlan = tuple[float, float, float, list[tuple[int, float, float, float]]]
+"""One segment of one sector: economic ``c, p, q`` and ``(lobby index, c, p, q)`` per term."""
+
+
 class Government(Agent):
     """A country's government: principal of its negotiator and gatekeeper of ratification.
 
@@ -85,7 +89,7 @@ class Government(Agent):
         bias = math.exp(float(ratifier.bias_sd) * float(self.rng.standard_normal()))
         self.ratifier_lobby_weight = float(ratifier.lobby_weight) * bias
         self.lobbies: list[Lobby] = []
-        self._plan: list[list[tuple[int, Piecewise]]] | None = None
+        self._plan: list[list[_SegmentPlan]] | None = None
         self.sector_utilities: list[Piecewise] = [e.copy() for e in self.economics]
         self._status_quo = sum(u.c[0] for u in self.sector_utilities)
         self.ratification_failures = 0
@@ -128,24 +132,36 @@ class Government(Agent):
     def update_mandate(self) -> None:
         """Step 2: reweigh lobbies under their new pressure and rebuild the utility.
 
-        Same arithmetic as ``_utilities_with``, written in place: this runs every step.
+        Same arithmetic as ``_utilities_with``, written in place over a precomputed plan (per
+        sector and segment: the economic coefficients and the staked lobbies' terms), since
+        this runs every step.
         """
         weights = [self.weight_of(lb) for lb in self.lobbies]
         if self._plan is None:
             self._plan = [
-                [(k, lb.terms[j]) for k, lb in enumerate(self.lobbies) if lb.terms[j] is not None]
-                for j in range(len(self.economics))
+                [
+                    (
+                        econ.c[i],
+                        econ.p[i],
+                        econ.q[i],
+                        [
+                            (k, lb.terms[j].c[i], lb.terms[j].p[i], lb.terms[j].q[i])
+                            for k, lb in enumerate(self.lobbies)
+                            if lb.terms[j] is not None
+                        ],
+                    )
+                    for i in range(len(econ.c))
+                ]
+                for j, econ in enumerate(self.economics)
             ]
-        for econ, u, plan in zip(self.economics, self.sector_utilities, self._plan, strict=True):
+        for u, segments in zip(self.sector_utilities, self._plan, strict=True):
             c, p, q = u.c, u.p, u.q
-            for i in range(len(c)):
-                ci, pi, qi = econ.c[i], econ.p[i], econ.q[i]
-                for k, term in plan:
+            for i, (ci, pi, qi, terms) in enumerate(segments):
+                for k, tc, tp, tq in terms:
                     w = weights[k]
-                    if w != 0.0:
-                        ci += -w * term.c[i]
-                        pi += -w * term.p[i]
-                        qi += -w * term.q[i]
+                    ci -= w * tc
+                    pi -= w * tp
+                    qi -= w * tq
                 c[i], p[i], q[i] = ci, pi, qi
         self._status_quo = sum(u.c[0] for u in self.sector_utilities)
         self.model.mandate_version += 1

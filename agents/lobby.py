@@ -120,10 +120,17 @@ class Lobby(Agent):
             if x is not None:
                 d = 0.0
                 for j, term in self.staked:  # dissatisfaction_with, inlined: runs every step
-                    d += term(x[j])
-                worst = max(worst, d / self.worst_dissatisfaction)
-                crossed = crossed or (bool(self.lines) and self.crosses_red_line(x, model.tol))
-        self.dissatisfaction = worst if worst > -math.inf else 0.0
+                    v = x[j]
+                    breaks = term.breaks
+                    i, last = 0, len(breaks) - 2
+                    while i < last and v >= breaks[i + 1]:
+                        i += 1
+                    d += term.c[i] + v * (term.p[i] + term.q[i] * v)
+                if d > worst:
+                    worst = d
+                if self.lines and not crossed:
+                    crossed = self.crosses_red_line(x, model.tol)
+        self.dissatisfaction = worst / self.worst_dissatisfaction if worst > -math.inf else 0.0
         shock = rules.mobilisation_shock(float(self.rng.standard_normal()), self.shock_sd)
         self.pressure = rules.lobby_pressure(
             self.pressure,

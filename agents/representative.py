@@ -150,14 +150,21 @@ class TradeRepresentative(Agent):
     def propose(self) -> list[float]:
         """Step 3b: the best offer for the other side that still meets my aspiration."""
         gov = self.government
-        lo, hi = self.model.public_bounds
+        model = self.model
+        lo, hi = model.public_bounds
+        if len(self.perception) == 1:  # bilateral: scale the other side's utility in place
+            ((other, factors),) = self.perception.items()
+            others, scale = model.governments_by_name[other].sector_utilities, factors
+        else:
+            others, scale = self.modelled_others(), None
         result = best_offer(
-            self.modelled_others(),
+            others,
             gov.sector_utilities,
             self.aspiration - gov.strategic_value,
             lo,
             hi,
             theta0=self._theta,
+            h_scale=scale,
         )
         self._theta = result.theta if 0.0 < result.theta < 1.0 else None
         self.offer = result.x

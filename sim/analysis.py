@@ -11,9 +11,8 @@ import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from sim.offers import THETA_OWN, _solve, best_offer
+from sim.offers import THETA_OWN, _solve, best_offer, compile_problem, solve
 from sim.utility import Piecewise
 
 
@@ -73,13 +72,14 @@ def _zone_two(
     empty (weak duality). Usually last step's ``theta`` settles it with one solve; otherwise a
     bisection moves weight toward the side short of its floor.
     """
+    problem = compile_problem(b.utilities, a.utilities, lo, hi)
     t_lo, t_hi = 0.0, THETA_OWN
     t = theta0 if theta0 is not None and 0.0 < theta0 < THETA_OWN else 0.5
     ends: dict[str, tuple[float, float]] = {}
     for _ in range(64):
-        x, fa = _solve(b.utilities, a.utilities, t, lo, hi)
+        _, fa, fb, _ = solve(problem, t)
         sa = fa + a.constant - a.floor
-        sb = b.value(x) - b.floor
+        sb = fb + b.constant - b.floor
         if sa >= -tol and sb >= -tol:
             return True, t
         if (1.0 - t) * sb + t * sa < -tol:
@@ -141,102 +141,94 @@ def pareto_frontier(
     Each point maximises ``(1 - theta) U_b + theta U_a`` for ``theta`` spaced so that points
     spread along the frontier.
     """
+    problem = compile_problem(b.utilities, a.utilities, lo, hi)
     out = []
     for i in range(points):
         theta = 0.5 - 0.5 * math.cos(math.pi * i / (points - 1))
         theta = min(max(theta, 1e-9), 1.0 - 1e-9)
-        x, fa = _solve(b.utilities, a.utilities, theta, lo, hi)
-        out.append((fa + a.constant, b.value(x), x))
+        x, fa, fb, _ = solve(problem, theta)
+        out.append((fa + a.constant, fb + b.constant, x))
     out.sort(key=lambda p: p[0])
     return out
 
 
-ROUNDS = 16  # golden-section rounds: the bracket shrinks to 0.618**16 = 5e-4 of its width
-
-
 def nash_solution(
-    a: Side, b: Side, lo: Sequence[float], hi: Sequence[float], points: int = 15
+    a: Side, b: Side, lo: Sequence[float], hi: Sequence[float]
 ) -> tuple[float, float, list[float]] | None:
     """The Nash bargaining solution: maximise ``(U_a - d_a)(U_b - d_b)`` on the frontier.
 
-    Nash (1950). The frontier is traced at ``points`` weights ``theta``; around the best point
-    the product is refined two ways, since the optimum lies either where the frontier is
-    curved (a golden-section search over ``theta``) or in the middle of a straight edge, whose
-    inner points no weight selects (a golden-section search along the edges next to the best
-    point). Along both, ``min(gains)`` outside the region where both gains are positive and the
-    product inside it make one unimodal objective. None when no deal gives both sides more than
-    no deal.
+    Nash (1950). The frontier point that maximises ``(1 - theta) U_b + theta U_a`` is the Nash
+    point when its supporting line is tangent to the product's level curve there, that is
+    when the weights are inversely proportional to the gains: ``theta g_a = (1 - theta) g_b``
+    (the first-order condition; Shapley 1969 reads the Nash solution this way, as the
+    utilitarian optimum for weights ``1 / g``). ``phi(theta) = theta g_a - (1 - theta) g_b`` rises
+    with ``theta``, so a bracketed root search (regula falsi with the Illinois correction,
+    bisection as the safeguard) finds it. Where the frontier has a straight edge, no weight
+    selects its inner points and ``phi`` jumps across zero: the search closes on the edge's two
+    ends, along which both utilities are affine, so the product is a parabola maximised in
+    closed form. None when no deal gives both sides more than no deal.
     """
-    da, db = a.disagreement, b.disagreement
-    phi = (math.sqrt(5.0) - 1.0) / 2.0
-
-    def product(ua: float, ub: float) -> float:
-        ga, gb = ua - da, ub - db
-        return ga * gb if ga > 0.0 and gb > 0.0 else min(ga, gb) - 1.0
-
-    def at_theta(theta: float) -> tuple[float, list[float]]:
-        x, fa = _solve(b.utilities, a.utilities, theta, lo, hi)
-        return product(fa + a.constant, b.value(x)), x
-
-    def golden(f: Any, left: float, right: float, rounds: int) -> tuple[float, list[float]]:
-        c, d = right - phi * (right - left), left + phi * (right - left)
-        (fc, xc), (fd, xd) = f(c), f(d)
-        for _ in range(rounds):
-            if fc > fd:
-                right, d, fd, xd = d, c, fc, xc
-                c = right - phi * (right - left)
-                fc, xc = f(c)
-            else:
-                left, c, fc, xc = c, d, fd, xd
-                d = left + phi * (right - left)
-                fd, xd = f(d)
-        return (fc, xc) if fc > fd else (fd, xd)
-
-    thetas = [
-        min(max(0.5 - 0.5 * math.cos(math.pi * i / (points - 1)), 1e-9), 1.0 - 1e-9)
-        for i in range(points)
-    ]
-    traced = [at_theta(t) for t in thetas]
-    k = max(range(points), key=lambda i: traced[i][0])
-    best, best_x = traced[k]
-
-    def differs(i: int) -> bool:
-        return max(abs(u - v) for u, v in zip(traced[i][1], best_x, strict=True)) > 1e-12
-
-    # The nearest traced points that differ from the best one: a range of weights can give
-    # the same point (a vertex), and the optimum may lie on an edge beyond it.
-    left = next((i for i in range(k - 1, -1, -1) if differs(i)), None)
-    right = next((i for i in range(k + 1, points) if differs(i)), None)
-    value, x = golden(
-        at_theta,
-        thetas[left if left is not None else 0],
-        thetas[right if right is not None else points - 1],
-        ROUNDS,
-    )
-    if value > best:
-        best, best_x = value, x
-    for i in (left, right):
-        if i is None:
-            continue
-        x1, x2 = traced[i][1], traced[k][1]
-
-        def along(
-            s: float, x1: list[float] = x1, x2: list[float] = x2
-        ) -> tuple[float, list[float]]:
-            x = [u + s * (v - u) for u, v in zip(x1, x2, strict=True)]
-            return product(a.value(x), b.value(x)), x
-
-        value, x = golden(along, 0.0, 1.0, ROUNDS)
-        if value > best:
-            best, best_x = value, x
-    if best <= 0.0:
+    problem = compile_problem(b.utilities, a.utilities, lo, hi)
+    da, db = a.disagreement - a.constant, b.disagreement - b.constant
+    t_lo, t_hi = 0.0, THETA_OWN
+    # Bracket ends: (x, g_a, g_b, phi); phi is None where one side gains nothing (the root is
+    # then on the side that moves weight toward it).
+    end_lo: tuple[list[float], float, float, float | None] | None = None
+    end_hi: tuple[list[float], float, float, float | None] | None = None
+    best: tuple[float, list[float]] = (0.0, [])
+    t, side, widths, exact = 0.5, 0, [1.0], False
+    for _ in range(200):
+        x, fa, fb, _ = solve(problem, t)
+        ga, gb = fa - da, fb - db
+        if ga <= 0.0 and gb <= 0.0:
+            return None  # this weighted optimum beats every deal with both gains positive
+        phi = t * ga - (1.0 - t) * gb if ga > 0.0 and gb > 0.0 else None
+        if phi is not None and ga * gb > best[0]:
+            best = (ga * gb, x)
+        if phi is not None and abs(phi) <= 1e-13 * (ga + gb):
+            exact = True  # a smooth point of the frontier (or a vertex): x is the Nash point
+            break
+        if (phi is None and ga <= 0.0) or (phi is not None and phi < 0.0):
+            t_lo, end_lo = t, (x, ga, gb, phi)
+            if side == -1 and end_hi is not None and end_hi[3] is not None:
+                end_hi = (*end_hi[:3], 0.5 * end_hi[3])  # Illinois: the stale end's weight halves
+            side = -1
+        else:
+            t_hi, end_hi = t, (x, ga, gb, phi)
+            if side == 1 and end_lo is not None and end_lo[3] is not None:
+                end_lo = (*end_lo[:3], 0.5 * end_lo[3])
+            side = 1
+        widths.append(t_hi - t_lo)
+        if t_hi - t_lo < 1e-12:
+            break
+        t = 0.5 * (t_lo + t_hi)
+        stalled = len(widths) >= 3 and widths[-1] > 0.5 * widths[-3]
+        if end_lo is not None and end_hi is not None and not stalled:
+            p_lo, p_hi = end_lo[3], end_hi[3]
+            if p_lo is not None and p_hi is not None and p_hi > p_lo:
+                secant = t_lo - p_lo * (t_hi - t_lo) / (p_hi - p_lo)
+                if t_lo < secant < t_hi:
+                    t = secant
+    if not exact and end_lo is not None and end_hi is not None:
+        # An edge between the bracket's two ends: both gains are affine along it.
+        x1, ga1, gb1, _ = end_lo
+        x2, ga2, gb2, _ = end_hi
+        dga, dgb = ga2 - ga1, gb2 - gb1
+        s_star = -(ga1 * dgb + gb1 * dga) / (2.0 * dga * dgb) if dga * dgb < 0.0 else 0.5
+        s_star = min(max(s_star, 0.0), 1.0)
+        x = [u + s_star * (v - u) for u, v in zip(x1, x2, strict=True)]
+        # The chord may run a hair inside a curved frontier: move out to it, giving b all it
+        # can get without a losing, which can only raise the product.
+        res = best_offer(b.utilities, a.utilities, a.value(x) - a.constant, lo, hi)
+        if res.feasible and res.other > b.value(x) - b.constant:
+            x = res.x
+        ga, gb = a.value(x) - a.disagreement, b.value(x) - b.disagreement
+        if ga > 0.0 and gb > 0.0 and ga * gb > best[0]:
+            best = (ga * gb, x)
+    if best[0] <= 0.0:
         return None
-    # A chord between curved frontier points runs inside the frontier: move out to it, giving
-    # b all it can get without a losing, which raises the product further.
-    res = best_offer(b.utilities, a.utilities, a.value(best_x) - a.constant, lo, hi)
-    if res.feasible and b.value(res.x) > b.value(best_x):
-        best_x = res.x
-    return a.value(best_x), b.value(best_x), best_x
+    x = best[1]
+    return a.value(x), b.value(x), x
 
 
 def pareto_gap(

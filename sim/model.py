@@ -92,6 +92,8 @@ class NegotiationModel(mesa.Model):
         self.horizon = cal.horizon
         self.party_names = list(spec.parties)
         self.sector_names = list(spec.sectors)
+        self._sector_labels = [s.label.lower() for s in spec.sectors.values()]
+        self._importers = [s.importer for s in spec.sectors.values()]
         self.breaks = [self._breaks_of(name) for name in self.sector_names]
 
         # Calendar: every date converted to steps once.
@@ -316,12 +318,13 @@ class NegotiationModel(mesa.Model):
         if previous is None:
             return
         pulled, hardened = [], []
-        for j, name in enumerate(self.sector_names):
-            label = self.spec.sectors[name].label.lower()
-            if self.spec.sectors[name].importer == party:
-                if previous[j] - offer[j] > 0.02:
+        for label, importer, before, now in zip(
+            self._sector_labels, self._importers, previous, offer, strict=True
+        ):
+            if importer == party:
+                if before - now > 0.02:
                     pulled.append(label)
-            elif offer[j] - previous[j] > 0.02:
+            elif now - before > 0.02:
                 hardened.append(label)
         who = self.representatives_by_name[party].negotiator
         if pulled:

@@ -78,6 +78,96 @@ def sector_argmax(
     return hi, last, 0.0
 
 
+Segment = tuple[float, float, bool, float, float, float, float, float, float]
+"""One segment of one sector, clipped to the sector's bounds: ``(lo, hi, last, hc, hp, hq, fc,
+fp, fq)``, with the coefficients of ``h`` and ``f`` on it."""
+
+
+def compile_problem(
+    hs: Sequence[Piecewise],
+    fs: Sequence[Piecewise],
+    lo: Sequence[float],
+    hi: Sequence[float],
+    h_scale: Sequence[float] | None = None,
+) -> list[tuple[Segment, ...]]:
+    """Per sector, the segments inside its bounds as plain tuples.
+
+    A search solves the same problem for many weights; clipping the segments and reading the
+    coefficients once makes each of those solves a scan over a few tuples (the model's hot
+    path). ``h_scale`` multiplies ``h`` sector by sector (a negotiator's noisy model of the
+    other side's priorities) without building the scaled functions.
+    """
+    problem = []
+    scales = h_scale if h_scale is not None else [1.0] * len(hs)
+    for h, f, a, b, w in zip(hs, fs, lo, hi, scales, strict=True):
+        breaks = h.breaks
+        hc, hp, hq, fc, fp, fq = h.c, h.p, h.q, f.c, f.p, f.q
+        n = len(hp)
+        segments = []
+        for k in range(n):
+            right = breaks[k + 1]
+            if right < a:
+                continue
+            left = breaks[k]
+            last = right >= b or k == n - 1
+            segments.append(
+                (
+                    a if left < a else left,
+                    b if right > b else right,
+                    last,
+                    w * hc[k],
+                    w * hp[k],
+                    w * hq[k],
+                    fc[k],
+                    fp[k],
+                    fq[k],
+                )
+            )
+            if last:
+                break
+        problem.append(tuple(segments))
+    return problem
+
+
+def solve(
+    problem: Sequence[tuple[Segment, ...]], theta: float
+) -> tuple[list[float], float, float, float]:
+    """Per-sector optimum ``x`` of ``(1 - theta) H + theta F``, with F, H and ``dF/dtheta``.
+
+    ``dF/dtheta`` is for Newton steps on ``theta``. Each sector's objective is concave with a
+    non-increasing derivative, so its optimum is on the first segment, scanning from the left,
+    where the derivative turns non-positive. At an interior optimum
+    ``(1 - theta) h' + theta f' = 0``, so ``dx/dtheta = -f'(x) / ((1 - theta) q2)`` with
+    ``q2 < 0`` the objective's curvature; sectors at a bound or kink do not move.
+    """
+    wh = 1.0 - theta
+    xs = []
+    own = other = slope = 0.0
+    x = fc = fp = fq = hc = hp = hq = 0.0
+    for segments in problem:
+        # The loop stops on the optimum's segment, whose coefficients are used after it.
+        for s_lo, s_hi, last, hc, hp, hq, fc, fp, fq in segments:  # noqa: B007
+            p = wh * hp + theta * fp
+            q2 = 2.0 * (wh * hq + theta * fq)
+            d_hi = p + q2 * s_hi
+            if d_hi > 0.0 and not last:
+                continue
+            if d_hi >= 0.0:
+                x = s_hi
+            elif p + q2 * s_lo <= 0.0:
+                x = s_lo
+            else:
+                x = -p / q2
+                if wh > 0.0:
+                    d = fp + 2.0 * fq * x
+                    slope -= d * d / (wh * q2)
+            break
+        xs.append(x)
+        own += fc + x * (fp + fq * x)
+        other += hc + x * (hp + hq * x)
+    return xs, own, other, slope
+
+
 def _solve(
     hs: Sequence[Piecewise],
     fs: Sequence[Piecewise],
@@ -85,86 +175,22 @@ def _solve(
     lo: Sequence[float],
     hi: Sequence[float],
 ) -> tuple[list[float], float]:
-    """Per-sector optimum of ``(1 - theta) H + theta F`` and the resulting ``F``."""
-    x, f, _ = _solve_with_slope(hs, fs, theta, lo, hi)
+    """One solve without a compiled problem: the optimum ``x`` and ``F(x)``."""
+    x, f, _, _ = solve(compile_problem(hs, fs, lo, hi), theta)
     return x, f
-
-
-def _solve_with_slope(
-    hs: Sequence[Piecewise],
-    fs: Sequence[Piecewise],
-    theta: float,
-    lo: Sequence[float],
-    hi: Sequence[float],
-) -> tuple[list[float], float, float]:
-    """Like ``_solve``, plus ``dF/dtheta`` for Newton steps.
-
-    At an interior optimum ``(1 - theta) h' + theta f' = 0``, so
-    ``dx/dtheta = -f'(x) / ((1 - theta) q2)`` and ``dF/dtheta = sum -f'(x)**2 / ((1 - theta) q2)``
-    with ``q2 < 0`` the objective's curvature; sectors at a bound or kink do not move.
-    """
-    wh = 1.0 - theta
-    xs = []
-    own = 0.0
-    slope = 0.0
-    for h, f, a, b in zip(hs, fs, lo, hi, strict=True):
-        # sector_argmax, inlined: this loop is the model's hot path.
-        hp, hq, fp, fq, fc = h.p, h.q, f.p, f.q, f.c
-        n = len(hp)
-        if n == 1:  # one quadratic on [0, 1]: the common case, in closed form
-            p = wh * hp[0] + theta * fp[0]
-            q2 = 2.0 * (wh * hq[0] + theta * fq[0])
-            curv = 0.0
-            if p + q2 * b >= 0.0:
-                x = b
-            elif p + q2 * a <= 0.0:
-                x = a
-            else:
-                x = -p / q2
-                curv = q2
-            xs.append(x)
-            own += fc[0] + x * (fp[0] + fq[0] * x)
-            if curv < 0.0:
-                d = fp[0] + 2.0 * fq[0] * x
-                slope -= d * d / (wh * curv)
-            continue
-        breaks = h.breaks
-        x = b
-        i = n - 1
-        curv = 0.0
-        for k in range(n):
-            right = breaks[k + 1]
-            if right < a:
-                continue
-            left = breaks[k]
-            s_lo = a if left < a else left
-            s_hi = b if right > b else right
-            p = wh * hp[k] + theta * fp[k]
-            q2 = 2.0 * (wh * hq[k] + theta * fq[k])
-            d_hi = p + q2 * s_hi
-            if d_hi > 0.0 and s_hi < b:
-                continue
-            i = k
-            if d_hi >= 0.0:
-                x = s_hi
-            elif p + q2 * s_lo <= 0.0:
-                x = s_lo
-            else:
-                x = -p / q2
-                curv = q2
-            break
-        xs.append(x)
-        own += fc[i] + x * (fp[i] + fq[i] * x)
-        if curv < 0.0:
-            d = fp[i] + 2.0 * fq[i] * x
-            slope -= d * d / (wh * curv)
-    return xs, own, slope
 
 
 def _value(us: Sequence[Piecewise], x: Sequence[float]) -> float:
     s = 0.0
     for u, v in zip(us, x, strict=True):
         s += u(v)
+    return s
+
+
+def _scaled_value(us: Sequence[Piecewise], scale: Sequence[float], x: Sequence[float]) -> float:
+    s = 0.0
+    for u, w, v in zip(us, scale, x, strict=True):
+        s += w * u(v)
     return s
 
 
@@ -178,6 +204,7 @@ def best_offer(
     theta0: float | None = None,
     tol: float = 1e-9,
     max_iter: int = 80,
+    h_scale: Sequence[float] | None = None,
 ) -> OfferResult:
     """The offer that is best for the other side among those worth ``aspiration`` to me.
 
@@ -195,60 +222,61 @@ def best_offer(
         theta0: Last search's ``theta`` (warm start), or None.
         tol: Absolute slack accepted above ``A``.
         max_iter: Cap on iterations (bisection alone needs about 45).
+        h_scale: Per-sector factors on ``hs`` (None: as given).
 
     Returns:
         The offer. When ``A`` is out of reach, the proposer's own best deal with
         ``feasible=False``; when the other side's favourite already meets ``A``, that one.
 
     """
+    problem = compile_problem(hs, fs, lo, hi, h_scale)
     t_lo, t_hi = 0.0, THETA_OWN
     x_lo: list[float] | None = None
     x_hi: list[float] | None = None
-    g_lo = g_hi = 0.0
+    g_lo = g_hi = f_hi = h_hi = 0.0
+    s_lo = s_hi = 0.0  # dF/dtheta at the bracket's ends (0 on a plateau)
     t = theta0 if theta0 is not None and 0.0 < theta0 < THETA_OWN else 0.5
-    side = 0
     reach = 0.05  # first stride when no Newton step can bracket the root
     residuals: list[float] = []
     widths: list[float] = []
     for _ in range(max_iter):
-        x, f, slope = _solve_with_slope(hs, fs, t, lo, hi)
+        x, f, h, slope = solve(problem, t)
         g = f - aspiration
         if g >= -tol:  # meets A up to the tolerance every comparison uses
-            t_hi, x_hi, g_hi = t, x, g
+            t_hi, x_hi, g_hi, s_hi, f_hi, h_hi = t, x, g, slope, f, h
             if g <= tol or t == 0.0:
                 break
-            if side == 1:
-                g_lo *= 0.5  # Illinois: the stale end's weight halves, so the secant moves
-            side = 1
         else:
-            t_lo, x_lo, g_lo = t, x, g
+            t_lo, x_lo, g_lo, s_lo = t, x, g, slope
             if t == THETA_OWN:
-                return OfferResult(x, f, _value(hs, x), False, THETA_OWN)
-            if side == -1:
-                g_hi *= 0.5
-            side = -1
+                return OfferResult(x, f, h, False, THETA_OWN)
         residuals.append(abs(g))
         widths.append(t_hi - t_lo)
+        bracketed = x_lo is not None and x_hi is not None
+        if bracketed and t_hi - t_lo < 1e-12:
+            break  # a jump of F across A: the closing interpolation below lands on A
         # Newton is trusted while it halves the residual or the bracket every two steps (it
-        # does where F is smooth); at a kink or jump it may bounce, and bisection takes over.
+        # does where F is smooth); at a kink, jump or plateau it may bounce, and bisection
+        # takes over.
         stalled = (
             len(residuals) >= 3
             and residuals[-1] > 0.5 * residuals[-3]
             and widths[-1] > 0.5 * widths[-3]
         )
         newton = t - g / slope if slope > 0.0 else -1.0
-        bracketed = x_lo is not None and x_hi is not None
+        if not t_lo < newton < t_hi:
+            # On a plateau (no sector moves with theta) Newton from the other end of the
+            # bracket still points at the root, which lies where F rises.
+            if g >= -tol and s_lo > 0.0 and x_lo is not None:
+                newton = t_lo - g_lo / s_lo
+            elif g < -tol and s_hi > 0.0 and x_hi is not None:
+                newton = t_hi - g_hi / s_hi
         if bracketed and stalled:
-            if t_hi - t_lo < 1e-15:
-                break
             t = 0.5 * (t_lo + t_hi)
         elif t_lo < newton < t_hi:
             t = newton
         elif bracketed:
-            if t_hi - t_lo < 1e-15 or g_hi - g_lo <= 10.0 * tol:
-                break  # the closing interpolation below lands on A
-            secant = t_lo - g_lo * (t_hi - t_lo) / (g_hi - g_lo)
-            t = secant if t_lo < secant < t_hi else 0.5 * (t_lo + t_hi)
+            t = 0.5 * (t_lo + t_hi)
         elif x_hi is None:  # every point so far falls short: more weight on my utility
             t = min(t + reach, THETA_OWN)
             reach *= 4.0
@@ -263,20 +291,40 @@ def best_offer(
         g_hi_true = _value(fs, x_hi) - aspiration
         w = -g_lo_true / (g_hi_true - g_lo_true) if g_hi_true > g_lo_true else 1.0
         x_hi = [a + w * (b - a) for a, b in zip(x_lo, x_hi, strict=True)]
-    own = _value(fs, x_hi)
-    return OfferResult(x_hi, own, _value(hs, x_hi), True, t_hi)
+        f_hi = _value(fs, x_hi)
+        h_hi = _value(hs, x_hi) if h_scale is None else _scaled_value(hs, h_scale, x_hi)
+    return OfferResult(x_hi, f_hi, h_hi, True, t_hi)
 
 
 def best_value(fs: Sequence[Piecewise], lo: Sequence[float], hi: Sequence[float]) -> float:
     """The most ``sum_j f_j(x_j)`` can reach within the bounds: the sum of sector maxima.
 
     The problem is separable, so no multiplier is needed; this is the top of a negotiator's
-    aspiration range, recomputed every step.
+    aspiration range, recomputed every step (``sector_argmax`` of ``f`` alone, inlined).
     """
     total = 0.0
     for f, a, b in zip(fs, lo, hi, strict=True):
-        x, i, _ = sector_argmax(f, f, 0.0, 1.0, a, b)
-        total += f.c[i] + x * (f.p[i] + f.q[i] * x)
+        breaks, fc, fp, fq = f.breaks, f.c, f.p, f.q
+        n = len(fp)
+        for k in range(n):
+            right = breaks[k + 1]
+            if right < a:
+                continue
+            left = breaks[k]
+            s_lo = a if left < a else left
+            s_hi = b if right > b else right
+            p, q2 = fp[k], 2.0 * fq[k]
+            d_hi = p + q2 * s_hi
+            if d_hi > 0.0 and right < b and k < n - 1:
+                continue
+            if d_hi >= 0.0:
+                x = s_hi
+            elif p + q2 * s_lo <= 0.0:
+                x = s_lo
+            else:
+                x = -p / q2
+            total += fc[k] + x * (p + fq[k] * x)
+            break
     return total
 
 

@@ -133,8 +133,11 @@ parameters:
   parties.southland.tactic.beta: {low: 0.3, high: 3.0}
 """)
     out = tmp_path / "killed"
+    # A shell's background jobs ignore SIGINT and children inherit that: restore the default
+    # so that the test means the same whether pytest runs in the foreground or not.
     proc = subprocess.Popen(_sweep_cmd(spec, out, "--workers", "1", "--batch-size", "4"),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         parts = list((out / "runs").glob("part-*.parquet")) if (out / "runs").is_dir() else []
