@@ -90,6 +90,9 @@ class Lobby(Agent):
         self.worst_dissatisfaction = worst_d if worst_d > 1e-12 else 1.0
         self.pressure = 0.0
         self.dissatisfaction = 0.0
+        # Party -> (its offer on the table, D of it, whether it crosses a red line). Tabled
+        # offers are new lists, never changed in place, so identity says "already felt".
+        self._felt: dict[str, tuple[Sequence[float], float, bool]] = {}
 
     # -- what it feels ---------------------------------------------------------------------
 
@@ -116,8 +119,14 @@ class Lobby(Agent):
         """Step 1: observe the offers on the table and press accordingly."""
         model = self.model
         worst, crossed = -math.inf, False
-        for x in model.table.values():
-            if x is not None:
+        felt = self._felt
+        for party, x in model.table.items():
+            if x is None:
+                continue
+            seen = felt.get(party)
+            if seen is not None and seen[0] is x:  # only the proposer's offer is new each step
+                d, crosses = seen[1], seen[2]
+            else:
                 d = 0.0
                 for j, term in self.staked:  # dissatisfaction_with, inlined: runs every step
                     v = x[j]
@@ -126,10 +135,11 @@ class Lobby(Agent):
                     while i < last and v >= breaks[i + 1]:
                         i += 1
                     d += term.c[i] + v * (term.p[i] + term.q[i] * v)
-                if d > worst:
-                    worst = d
-                if self.lines and not crossed:
-                    crossed = self.crosses_red_line(x, model.tol)
+                crosses = bool(self.lines) and self.crosses_red_line(x, model.tol)
+                felt[party] = (x, d, crosses)
+            if d > worst:
+                worst = d
+            crossed = crossed or crosses
         self.dissatisfaction = worst / self.worst_dissatisfaction if worst > -math.inf else 0.0
         shock = rules.mobilisation_shock(float(self.rng.standard_normal()), self.shock_sd)
         self.pressure = rules.lobby_pressure(

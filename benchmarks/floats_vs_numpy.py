@@ -6,8 +6,9 @@ the default scenario (usjapan_2019):
 1. a government's utility of an offer, the sum over 7 sectors of a piecewise quadratic:
    ``sim.utility.total`` over ``Piecewise`` objects against a numpy version (arrays of
    ``c, p, q`` per segment, ``np.searchsorted`` for the segments, vectorised evaluation);
-2. one closed-form per-sector argmax step of the offer search: ``sim.offers._solve`` against a
-   numpy version of the same rule.
+2. one closed-form per-sector argmax pass of the offer search: ``sim.offers.solve`` on a
+   problem compiled once per search (``compile_problem``, timed too), and ``_solve`` (compile
+   and solve), against a numpy version of the same rule.
 
 Both numpy versions are checked against the project's code before timing. They are timed on
 arrays built beforehand (numpy's best case); the cost of building those arrays, which a numpy
@@ -34,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import sim
 from sim import offers
-from sim.offers import _solve
+from sim.offers import _solve, compile_problem
 from sim.utility import Piecewise, total
 
 
@@ -115,8 +116,8 @@ def per_call(stmt: object, repeat: int) -> float:
 def calls_per_run(scenario: sim.Scenario, runs: int) -> dict[str, float]:
     """Mean calls per run of the two kernels, from a cProfile of ``runs`` runs.
 
-    ``solve``: passes of the per-sector argmax over all sectors (``_solve`` or its variant
-    ``_solve_with_slope``, not counting one called from the other); ``sums``: 7-sector utility
+    ``solve``: passes of the per-sector argmax over all sectors (``offers.solve``, called
+    directly or through ``_solve``, not counted twice); ``sums``: 7-sector utility
     sums (``utility.total``, ``offers._value``, ``Government.utility``, ``Side.value``);
     ``pieces``: single ``Piecewise.__call__`` evaluations, from anywhere.
     """
@@ -128,7 +129,7 @@ def calls_per_run(scenario: sim.Scenario, runs: int) -> dict[str, float]:
     stats = pstats.Stats(prof).stats  # type: ignore[attr-defined]
     kinds = {
         ("offers.py", "_solve"): "solve",
-        ("offers.py", "_solve_with_slope"): "solve",
+        ("offers.py", "solve"): "solve",
         ("utility.py", "total"): "sums",
         ("offers.py", "_value"): "sums",
         ("government.py", "utility"): "sums",
@@ -207,22 +208,22 @@ def main(argv: list[str] | None = None) -> int:
         )
 
     th = args.theta
+    problem = compile_problem(hs, fs, lo_l, hi_l)
     rows = [
         ("utility of an offer", "sim.utility.total (floats)", lambda: total(fs, x_l)),
         ("utility of an offer", "numpy, x an ndarray", lambda: F.total(x)),
         ("utility of an offer", "numpy, x a list (+ np.asarray)", lambda: F.total(np.asarray(x_l))),
         ("per-sector argmax", "sim.offers._solve (floats)", lambda: _solve(hs, fs, th, lo_l, hi_l)),
         ("per-sector argmax", "numpy solve_numpy", lambda: solve_numpy(H, F, th, lo, hi)),
-        *(
-            [
-                (
-                    "per-sector argmax",
-                    "sim.offers._solve_with_slope",
-                    lambda: offers._solve_with_slope(hs, fs, th, lo_l, hi_l),
-                )
-            ]
-            if hasattr(offers, "_solve_with_slope")
-            else []
+        (
+            "per-sector argmax",
+            "sim.offers.solve (compiled problem)",
+            lambda: offers.solve(problem, th),
+        ),
+        (
+            "compile a problem",
+            "sim.offers.compile_problem",
+            lambda: compile_problem(hs, fs, lo_l, hi_l),
         ),
         ("build arrays", "PiecewiseArrays(7 Piecewise)", lambda: PiecewiseArrays(fs)),
     ]
@@ -235,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{kernel:22s} {impl:34s} {1e6 * t:8.2f} µs")
 
     t_tot, t_tot_np = times["sim.utility.total (floats)"], times["numpy, x an ndarray"]
-    t_sol, t_sol_np = times["sim.offers._solve (floats)"], times["numpy solve_numpy"]
+    t_sol, t_sol_np = times["sim.offers.solve (compiled problem)"], times["numpy solve_numpy"]
     print()
     print(
         f"utility of an offer: numpy / floats = {t_tot_np / t_tot:.1f}x "

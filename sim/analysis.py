@@ -55,8 +55,9 @@ def zone_of_agreement(
     a multiplicative-weights search on the weights of ``sum_c mu_c (U_c - floor_c)``, exact
     when it finds a point, conservative (may miss a thin zone) when it does not.
     """
-    if any(a > b + tol for a, b in zip(lo, hi, strict=True)):
-        return False, None
+    for a, b in zip(lo, hi, strict=True):
+        if a > b + tol:
+            return False, None
     if len(sides) == 2:
         return _zone_two(sides[0], sides[1], lo, hi, tol, theta0)
     return _zone_many(sides, lo, hi, tol), None

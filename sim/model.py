@@ -94,7 +94,7 @@ class NegotiationModel(mesa.Model):
         self.sector_names = list(spec.sectors)
         self._sector_labels = [s.label.lower() for s in spec.sectors.values()]
         self._importers = [s.importer for s in spec.sectors.values()]
-        self.breaks = [self._breaks_of(name) for name in self.sector_names]
+        self.breaks = self._sector_breaks()
 
         # Calendar: every date converted to steps once.
         self.elections = {
@@ -190,13 +190,14 @@ class NegotiationModel(mesa.Model):
         self._narrated_level: dict[str, float] = {}
         self.rows: list[list[Any]] = []
 
-    def _breaks_of(self, sector: str) -> tuple[float, ...]:
-        points = []
+    def _sector_breaks(self) -> list[tuple[float, ...]]:
+        """Each sector's breakpoints: 0, 1 and every lobby's reference point in it."""
+        points: dict[str, list[float]] = {name: [] for name in self.sector_names}
         for lobby in self.spec.lobbies.values():
-            if sector in lobby.stakes:
+            for sector in lobby.stakes:
                 ref = lobby.reference_for(sector, {})
-                points.append(self.spec.reference_level(sector, ref))
-        return sector_breaks(points)
+                points[sector].append(self.spec.reference_level(sector, ref))
+        return [sector_breaks(points[name]) for name in self.sector_names]
 
     # -- one step --------------------------------------------------------------------------
 
@@ -269,8 +270,11 @@ class NegotiationModel(mesa.Model):
             for t_e, _, _ in elections:
                 if self.t - 1 < t_e <= self.t:
                     self._say(f"{self._label(p)} votes: trade falls back to its usual salience")
+        narrated = self._narrated_level
         for name, lobby in self.lobbies_by_name.items():
-            level = self._narrated_level.setdefault(name, max(before[name], 0.05))
+            level = narrated.get(name)
+            if level is None:
+                level = narrated[name] = max(before[name], 0.05)
             if lobby.pressure > 1.5 * level and self.salience[lobby.country] > 1.5:
                 self._narrated_level[name] = lobby.pressure
                 self._say(f"{lobby.label} presses harder as the election nears")
