@@ -1,4 +1,4 @@
-"""The ``negsim`` command line: ``negsim run`` and ``negsim params``."""
+"""The ``negsim`` command line: ``run``, ``params``, ``sweep``, ``plot`` and ``app``."""
 
 from __future__ import annotations
 
@@ -67,6 +67,20 @@ def _parser() -> argparse.ArgumentParser:
     )
     sweep.add_argument("--batch-size", type=int, default=None, help="runs per task")
     sweep.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    app = sub.add_parser("app", help="start the interactive teaching app (in a browser)")
+    app.add_argument(
+        "scenario",
+        nargs="?",
+        default="classroom",
+        help="scenario to start with (default: classroom; others can be chosen in the app)",
+    )
+    app.add_argument("--port", type=int, default=8765, help="port to serve on (default: 8765)")
+    app.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default: 127.0.0.1, this machine only)",
+    )
 
     plot = sub.add_parser("plot", help="plot the outcome distributions of a sweep")
     plot.add_argument("folder", type=Path, help="a sweep's output folder")
@@ -282,11 +296,24 @@ def cmd_plot(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_app(args: argparse.Namespace) -> int:
+    """``negsim app``: serve the teaching app until Ctrl-C."""
+    from sim.app_server import serve
+
+    return serve(args.scenario, host=args.host, port=args.port)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``negsim``; user mistakes exit with code 2 and one line on stderr."""
     args = _parser().parse_args(argv)
     try:
-        commands = {"run": cmd_run, "sweep": cmd_sweep, "plot": cmd_plot, "params": cmd_params}
+        commands = {
+            "run": cmd_run,
+            "sweep": cmd_sweep,
+            "plot": cmd_plot,
+            "params": cmd_params,
+            "app": cmd_app,
+        }
         return commands[args.command](args)
     except ScenarioError as exc:
         print(f"negsim: error: {exc}", file=sys.stderr)
