@@ -14,10 +14,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.dates as mdates
+from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 
 from sim.analysis import nash_solution, pareto_frontier
@@ -99,22 +97,34 @@ class OffersView(_TimeView):
         )
         ax = self.ax
         spec = model.spec
-        self.lines: dict[tuple[str, int], Any] = {}
-        for j, name in enumerate(sectors):
-            sector = spec.sectors[name]
-            ax.axhspan(j, j + BAND, color="0.95", lw=0)
-            for level in sector.references.values():
-                ax.plot(ax.get_xlim(), [j + BAND * level] * 2, color="0.55", lw=0.6, ls="-.")
-            for i, p in enumerate(model.party_names):
-                (line,) = ax.plot([], [], color=_colour(i), lw=1.6, marker=".", ms=3)
-                self.lines[(p, j)] = line
-        ax.set_yticks([j + BAND / 2 for j in range(len(sectors))])
+        cal = spec.calendar
+        n = len(sectors)
+        # Few artists, since each one costs time at every redraw: the bands are one
+        # collection, the focal levels another, and each side's offers one line broken by NaN.
+        x0, x1 = mdates.date2num(cal.start), mdates.date2num(cal.end)
+        bands = [[(x0, j), (x1, j), (x1, j + BAND), (x0, j + BAND)] for j in range(n)]
+        ax.add_collection(PolyCollection(bands, facecolors="0.95", edgecolors="none", zorder=0))
+        focal = [
+            j + BAND * level
+            for j, name in enumerate(sectors)
+            for level in spec.sectors[name].references.values()
+        ]
+        if focal:
+            ax.hlines(focal, cal.start, cal.end, color="0.55", lw=0.6, ls="-.")
+        self.lines: dict[str, Any] = {
+            p: ax.plot([], [], color=_colour(i), lw=1.6, marker=".", ms=3)[0]
+            for i, p in enumerate(model.party_names)
+        }
+        ax.set_yticks([j + BAND / 2 for j in range(n)])
         ax.set_yticklabels(
-            [f"{spec.sectors[s].label}\n{spec.sectors[s].status_quo:g} → "
-             f"{spec.sectors[s].free_trade:g}" for s in sectors],
+            [
+                f"{spec.sectors[s].label} ({spec.sectors[s].status_quo:g}"
+                f"→{spec.sectors[s].free_trade:g})"
+                for s in sectors
+            ],
             fontsize=7,
         )
-        ax.set_ylim(-0.15, len(sectors) - 1 + BAND + 0.15)
+        ax.set_ylim(-0.15, n - 1 + BAND + 0.15)
         (self.deal,) = ax.plot([], [], ls="", marker="*", ms=10, color="black")
         self.legend = [
             (_colour(i), "solid", f"{possessive(spec.parties[p].label)} offer")
@@ -126,9 +136,15 @@ class OffersView(_TimeView):
         """Redraw the offers up to the current step."""
         cols = self._columns(model)
         dates = self._dates(model, cols.get("step", []))
-        for (p, j), line in self.lines.items():
-            values = cols.get(f"offer.{p}.{model.sector_names[j]}", [])
-            line.set_data(dates, [j + BAND * v for v in values])
+        nan = float("nan")
+        days = [float(d) for d in mdates.date2num(dates)] if dates else []
+        for p, line in self.lines.items():
+            xs: list[float] = []
+            ys: list[float] = []
+            for j, sector in enumerate(model.sector_names):
+                xs += [*days, nan]
+                ys += [j + BAND * v for v in cols.get(f"offer.{p}.{sector}", [])] + [nan]
+            line.set_data(xs, ys)
         if model.deal is not None:
             when = model.calendar.date_of(model.t)
             self.deal.set_data([when] * len(model.deal),
@@ -141,7 +157,7 @@ class OffersView(_TimeView):
         """What the figure shows, for the page."""
         return (
             "Offers per sector: in each band, today's protection at the bottom and free trade "
-            "at the top"
+            "at the top (weeks count from 0, as in negsim run)"
         )
 
 
@@ -343,7 +359,7 @@ def event_log_markdown(model: NegotiationModel, last: int = 14) -> str:
         return "_Nothing has happened yet: press **Step** or **▶**._"
     lines = []
     for step, date, text in reversed(model.log[-last:]):
-        lines.append(f"- **week {step + 1}** ({date}): {text}")
+        lines.append(f"- **week {step}** ({date}): {text}")
     return "\n".join(lines)
 
 
@@ -354,7 +370,7 @@ def status_markdown(model: NegotiationModel) -> str:
     else:
         date = model.calendar.date_of(model.t).isoformat()
         zone = "open" if model.zone else "closed"
-        head = f"**Week {model.t + 1}** ({date}): {model.status}; zone of agreement {zone}"
+        head = f"**Week {model.t}** ({date}): {model.status}; zone of agreement {zone}"
     out = model.outcome
     if out is None:
         return head

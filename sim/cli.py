@@ -303,9 +303,21 @@ def cmd_app(args: argparse.Namespace) -> int:
     return serve(args.scenario, host=args.host, port=args.port)
 
 
+def _files_only_plots() -> None:
+    """The command line only writes plot files: no GUI backend, whatever the machine has.
+
+    (The plotting modules leave the backend alone, so that figures show inline in Jupyter.)
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``negsim``; user mistakes exit with code 2 and one line on stderr."""
     args = _parser().parse_args(argv)
+    if args.command in {"run", "plot"}:
+        _files_only_plots()
     try:
         commands = {
             "run": cmd_run,

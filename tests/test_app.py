@@ -107,7 +107,7 @@ def test_views_follow_a_whole_run(name):
     assert all(png[:8] == b"\x89PNG\r\n\x1a\n" for png in pngs.values())
     offers = views["offers"]
     first_line = next(iter(offers.lines.values()))
-    assert len(first_line.get_xdata()) == model.t + 1
+    assert len(first_line.get_xdata()) == (model.t + 2) * len(model.sector_names)
 
 
 def test_offer_lines_sit_in_their_sector_band():
@@ -116,9 +116,14 @@ def test_offer_lines_sit_in_their_sector_band():
         model.step()
     view = VIEWS["offers"](model)
     view.update(model)
-    for (party, j), line in view.lines.items():
-        ys = [y for y in line.get_ydata() if y == y]  # NaN before a side's first offer
-        assert ys and all(j - 1e-9 <= y <= j + 0.8 + 1e-9 for y in ys), (party, j)
+    for party, line in view.lines.items():
+        ys = list(line.get_ydata())
+        # One run of 6 weeks per sector, separated by NaN: sector j lies in [j, j + 0.8].
+        runs = [ys[k * 7 : k * 7 + 6] for k in range(len(model.sector_names))]
+        for j, run in enumerate(runs):
+            values = [y for y in run if y == y]  # NaN before a side's first offer
+            assert values and all(j - 1e-9 <= y <= j + 0.8 + 1e-9 for y in values), (party, j)
+            assert values[-1] == pytest.approx(j + 0.8 * model.table[party][j])
 
 
 def test_utility_space_shows_the_zone_when_win_sets_intersect():
@@ -139,7 +144,7 @@ def test_event_log_and_status_speak_plainly():
     while model.running:
         model.step()
     log = event_log_markdown(model, last=3)
-    assert log.count("\n") == 2 and log.startswith(f"- **week {model.log[-1][0] + 1}**")
+    assert log.count("\n") == 2 and log.startswith(f"- **week {model.log[-1][0]}**")
     assert ("Agreement on" in status_markdown(model)) == model.outcome.agreement
 
 
@@ -300,11 +305,11 @@ def test_the_page_steps_plays_and_takes_a_new_setting(app_url, browser):
     images = _images(page)
     assert len(images) >= 4
 
-    # Step: time advances, every figure is redrawn, the log speaks of week 1.
+    # Step: time advances, every figure is redrawn, the status speaks of week 0.
     step.click()
     _wait_for_time(page, 1.0)
     images = _wait_for_images_to_change(page, images)
-    page.get_by_text("week 1", exact=False).first.wait_for(timeout=10_000)
+    page.get_by_text("Week 0 (2025-01-06)", exact=False).first.wait_for(timeout=30_000)
 
     # Play, then pause: several steps go by.
     page.get_by_role("button", name="▶").click()
