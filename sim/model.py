@@ -311,7 +311,7 @@ class NegotiationModel(mesa.Model):
                 if party in s.parties and s.start >= t and aimed_at:
                     return s.start
         hard = self.hard_deadline_step[party]
-        if hard is not None and hard > t:
+        if hard is not None and hard >= t:
             return hard
         return self.horizon
 

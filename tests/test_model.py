@@ -378,3 +378,24 @@ def test_outcome_analysis_shares_the_deals_yardstick():
         assert nash_product >= deal_product - 1e-6
         assert o.pareto_gap is not None and o.pareto_gap >= 0.0
     assert checked >= 10
+
+
+def test_a_negotiator_reaches_its_floor_in_its_hard_deadlines_week():
+    # Faratin et al.'s tactic concedes everything by the deadline T: in the week of the hard
+    # deadline itself, T is still that week (it passes only after it).
+    scenario = sim.load_scenario(
+        "classroom",
+        {"parties.northland.tactic.beta": 0.3, "parties.southland.tactic.beta": 0.3},
+    )
+    checked = 0
+    for seed in range(40):
+        model = sim.NegotiationModel(scenario, rng=seed, collect=False)
+        hard = model.hard_deadline_step["northland"]
+        while model.running and model.steps < hard + 1:
+            model.step()
+        if model.running and model.t == hard:
+            checked += 1
+            for rep in model.representatives_by_name.values():
+                assert rep.deadline == hard
+                assert rep.concession == 1.0
+    assert checked >= 3
