@@ -1,8 +1,8 @@
 """How long each view of the teaching app takes to follow one step (target: under 100 ms).
 
 For each scenario, a ``TeachingModel`` runs to its end; after every step each view of
-``sim.app_views`` updates its data and renders a PNG, as the app does (Solara's
-``FigureMatplotlib`` calls ``savefig``). Prints, per view, the median, 90th percentile and
+``sim.app_views`` updates its data and renders its PNG (``view.png``), exactly as the app does
+before handing the bytes to the page. Prints, per view, the median, 90th percentile and
 maximum over the steps, and the model's own step time for comparison. Usage::
 
     .venv/bin/python benchmarks/bench_app.py                 # classroom, usjapan_2019, seed 1
@@ -12,7 +12,6 @@ maximum over the steps, and the model's own step time for comparison. Usage::
 from __future__ import annotations
 
 import argparse
-import io
 import statistics
 import sys
 import time
@@ -29,7 +28,7 @@ def measure(scenario: str, seed: int) -> dict[str, list[float]]:
     model = TeachingModel(scenario, seed=seed)
     views = {key: cls(model) for key, cls in VIEWS.items()}
     for view in views.values():  # the first render loads fonts: not a step's cost
-        view.update(model).savefig(io.BytesIO(), format="png")
+        view.png(model)
     times: dict[str, list[float]] = {"model.step": [], **{k: [] for k in views}, "text": []}
     while model.running:
         t0 = time.perf_counter()
@@ -37,7 +36,7 @@ def measure(scenario: str, seed: int) -> dict[str, list[float]]:
         times["model.step"].append(1e3 * (time.perf_counter() - t0))
         for key, view in views.items():
             t0 = time.perf_counter()
-            view.update(model).savefig(io.BytesIO(), format="png")
+            view.png(model)
             times[key].append(1e3 * (time.perf_counter() - t0))
         t0 = time.perf_counter()
         event_log_markdown(model)

@@ -60,12 +60,10 @@ def _view_component(key: str):  # a Solara component factory
     def View(model: TeachingModel) -> None:
         update_counter.get()
         view = solara.use_memo(lambda: cls(model), dependencies=[model])
-        figure = view.update(model)
+        png = solara.use_memo(lambda: view.png(model), dependencies=[view, model.steps])
         with solara.Column(style={"padding": "6px"}):
             markdown_html(f"**{view.heading(model)}**")
-            solara.FigureMatplotlib(
-                figure, format="png", dependencies=[model, model.steps], bbox_inches=None
-            )
+            solara.Image(png)
             solara.HTML(tag="div", unsafe_innerHTML=legend_html(view.legend))
 
     View.__name__ = f"{cls.__name__}Panel"

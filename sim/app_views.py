@@ -1,22 +1,26 @@
 """The teaching app's views: figures that follow a running model step by step, and its text.
 
-Each figure view is built once per model (axes, the calendar, empty lines) and only its data
-changes after a step, then the app re-renders it. A matplotlib figure with several axes takes
-several hundred milliseconds to draw on a laptop, so every view here is a single axes with a
-fixed layout, and titles and legends are left to the page (``heading`` and ``legend``, drawn
-as HTML by the browser, where they cost nothing): each redraw stays under the 100 ms a step
-may take (``benchmarks/bench_app.py`` times them). The functions take a model and know nothing of
-Solara, so they can be tested and timed without a browser; ``sim.app`` wraps them.
+A step may take at most 100 ms with its views redrawn, and a matplotlib figure with several
+axes takes several hundred milliseconds to draw on a laptop. So every view here is a single
+axes with a fixed layout, built once per model (axes, the calendar, empty lines); titles and
+legends are left to the page (``heading`` and ``legend``, drawn as HTML by the browser); and
+after a step ``png`` redraws only the artists that moved over a cached picture of the rest
+(matplotlib's blitting), unless the axes' limits changed, then encodes the PNG the page shows
+(``benchmarks/bench_app.py`` times it). The views take a model and know nothing of Solara, so
+they can be tested and timed without a browser; ``sim.app`` wraps them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 from typing import TYPE_CHECKING, Any
 
 import matplotlib.dates as mdates
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
+from PIL import Image
 
 from sim.analysis import nash_solution, pareto_frontier
 from sim.calendar import possessive
@@ -36,7 +40,60 @@ def _colour(i: int) -> str:
     return PARTY_COLOURS[i % len(PARTY_COLOURS)]
 
 
-class _TimeView:
+def _sticky_ylim(ax: Any, low: float, high: float, floor: float | None = None) -> None:
+    """Widen the y-axis to hold ``[low, high]`` with headroom; keep it while the data fits.
+
+    Limits that move every step would force a full redraw every step (see ``_Blitted``).
+    """
+    bottom, top = ax.get_ylim()
+    span = high - low or 1.0
+    fits = bottom <= low and high <= top and (high - low) >= 0.4 * (top - bottom)
+    if not fits:
+        new_bottom = low - 0.15 * span if floor is None else floor
+        ax.set_ylim(new_bottom, high + 0.15 * span)
+
+
+class _Blitted:
+    """Rendering shared by the views: a cached background, the moving artists drawn over it.
+
+    Subclasses set ``fig``, ``ax`` and ``moving`` (the artists ``update`` changes) and
+    implement ``update``; everything else (axes, ticks, labels, the calendar) is drawn once
+    and cached until the axes' limits change.
+    """
+
+    fig: Figure
+    ax: Any
+    moving: list[Any]
+
+    def update(self, model: NegotiationModel) -> Figure:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def png(self, model: NegotiationModel) -> bytes:
+        """This step's picture as PNG bytes."""
+        self.update(model)
+        canvas = self.fig.canvas
+        if not isinstance(canvas, FigureCanvasAgg):
+            canvas = FigureCanvasAgg(self.fig)
+        limits = (self.ax.get_xlim(), self.ax.get_ylim())
+        if getattr(self, "_limits", None) != limits:
+            for artist in self.moving:
+                artist.set_visible(False)
+            canvas.draw()
+            self._background = canvas.copy_from_bbox(self.fig.bbox)
+            self._limits = limits
+            for artist in self.moving:
+                artist.set_visible(True)
+        canvas.restore_region(self._background)
+        for artist in self.moving:
+            self.ax.draw_artist(artist)
+        width, height = canvas.get_width_height()
+        image = Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+        out = io.BytesIO()
+        image.save(out, format="PNG", compress_level=1)
+        return out.getvalue()
+
+
+class _TimeView(_Blitted):
     """A single axes over the scenario's whole calendar, with elections and summits marked."""
 
     def __init__(self, model: NegotiationModel, size: tuple[float, float], margins: dict) -> None:
@@ -112,7 +169,12 @@ class OffersView(_TimeView):
         if focal:
             ax.hlines(focal, cal.start, cal.end, color="0.55", lw=0.6, ls="-.")
         self.lines: dict[str, Any] = {
-            p: ax.plot([], [], color=_colour(i), lw=1.6, marker=".", ms=3)[0]
+            p: ax.plot([], [], color=_colour(i), lw=1.6)[0]
+            for i, p in enumerate(model.party_names)
+        }
+        # This week's offers as dots (a marker at every point would double the drawing time).
+        self.heads: dict[str, Any] = {
+            p: ax.plot([], [], color=_colour(i), ls="", marker="o", ms=3)[0]
             for i, p in enumerate(model.party_names)
         }
         ax.set_yticks([j + BAND / 2 for j in range(n)])
@@ -131,6 +193,7 @@ class OffersView(_TimeView):
             for i, p in enumerate(model.party_names)
         ] + [("#555555", "dashdot", "focal levels (e.g. TPP)"), ("black", "star", "the deal")]
         self.legend += _calendar_legend(model)
+        self.moving = [*self.lines.values(), *self.heads.values(), self.deal, self.now]
 
     def update(self, model: NegotiationModel) -> Figure:
         """Redraw the offers up to the current step."""
@@ -145,6 +208,10 @@ class OffersView(_TimeView):
                 xs += [*days, nan]
                 ys += [j + BAND * v for v in cols.get(f"offer.{p}.{sector}", [])] + [nan]
             line.set_data(xs, ys)
+            offer = model.table.get(p)
+            if days and offer is not None:
+                self.heads[p].set_data([days[-1]] * len(offer),
+                                       [j + BAND * v for j, v in enumerate(offer)])
         if model.deal is not None:
             when = model.calendar.date_of(model.t)
             self.deal.set_data([when] * len(model.deal),
@@ -191,6 +258,7 @@ class UtilitiesView(_TimeView):
                 (c, "dot", f"{label}: value of its own offer"),
             ]
         ax.set_ylabel("utility (welfare points)", fontsize=8)
+        self.moving = [*self.lines.values(), self.now]
 
     def update(self, model: NegotiationModel) -> Figure:
         """Redraw the lines up to the current step and rescale the utility axis."""
@@ -202,9 +270,7 @@ class UtilitiesView(_TimeView):
             line.set_data(dates, ys)
             values += [v for v in ys if v == v]  # drop NaN
         if values:
-            lo, hi = min(values), max(values)
-            pad = 0.08 * (hi - lo or 1.0)
-            self.ax.set_ylim(lo - pad, hi + pad)
+            _sticky_ylim(self.ax, min(values), max(values))
             self.now.set_xdata([dates[-1], dates[-1]])
         return self.fig
 
@@ -233,6 +299,7 @@ class PressureView(_TimeView):
                 self.legend.append(
                     (_colour(i), "dashed", f"{model.spec.parties[p].label}: election salience")
                 )
+        self.moving = [*self.lines.values(), self.now]
 
     def update(self, model: NegotiationModel) -> Figure:
         """Redraw pressure and salience up to the current step."""
@@ -243,7 +310,7 @@ class PressureView(_TimeView):
             ys = cols.get(key, [])
             line.set_data(dates, ys)
             top = max([top, *ys])
-        self.ax.set_ylim(0.0, 1.1 * top)
+        _sticky_ylim(self.ax, 0.0, top, floor=0.0)
         if dates:
             self.now.set_xdata([dates[-1], dates[-1]])
         return self.fig
@@ -253,7 +320,7 @@ class PressureView(_TimeView):
         return "Lobbies press harder as an election nears and trade becomes salient"
 
 
-class UtilitySpaceView:
+class UtilitySpaceView(_Blitted):
     """The utility space as the governments see it this week.
 
     The Pareto frontier, each side's floor (its win-set lies beyond it; Putnam 1988), the zone
@@ -266,6 +333,7 @@ class UtilitySpaceView:
         self.fig.subplots_adjust(left=0.15, right=0.97, top=0.97, bottom=0.12)
         self.ax = ax = self.fig.add_subplot()
         self.two_parties = len(model.party_names) == 2
+        self.moving: list[Any] = []
         if not self.two_parties:
             ax.text(0.5, 0.5, "The utility space is drawn for two parties", ha="center")
             ax.set_axis_off()
@@ -297,6 +365,10 @@ class UtilitySpaceView:
             (_colour(1), "dot", f"{possessive(lb)} recent offers"),
         ]
         self.zone_open = False
+        self.moving = [
+            self.frontier, self.zone, self.floor_a, self.floor_b, self.no_deal, self.nash,
+            self.path, *self.trail.values(),
+        ]  # fmt: skip
 
     def update(self, model: NegotiationModel) -> Figure:
         """Recompute the frontier and the Nash point under this step's utilities."""

@@ -94,20 +94,37 @@ def test_views_follow_a_whole_run(name):
     model = TeachingModel(name, seed=1)
     views = {key: cls(model) for key, cls in VIEWS.items()}
     for view in views.values():  # before the first step
-        view.update(model).savefig(io.BytesIO(), format="png")
+        view.png(model)
     while model.running:
         model.step()
-    pngs = {}
-    for key, view in views.items():
-        buf = io.BytesIO()
-        view.update(model).savefig(buf, format="png")
-        pngs[key] = buf.getvalue()
+    pngs = {key: view.png(model) for key, view in views.items()}
+    for view in views.values():
         assert view.heading(model)
         assert view.legend and all(len(item) == 3 for item in view.legend)
     assert all(png[:8] == b"\x89PNG\r\n\x1a\n" for png in pngs.values())
     offers = views["offers"]
     first_line = next(iter(offers.lines.values()))
     assert len(first_line.get_xdata()) == (model.t + 2) * len(model.sector_names)
+
+
+def test_a_blitted_picture_is_the_full_redraw():
+    # The views redraw only what moved over a cached background: the result must be the
+    # picture a full redraw gives, step after step (limits changing or not).
+    np = pytest.importorskip("numpy")
+    from PIL import Image
+
+    model = TeachingModel("usjapan_2019", seed=3)
+    views = {key: cls(model) for key, cls in VIEWS.items()}
+    for _ in range(15):
+        model.step()
+        pngs = {key: view.png(model) for key, view in views.items()}
+    for key, view in views.items():
+        fast = np.asarray(Image.open(io.BytesIO(pngs[key])).convert("RGB"), dtype=int)
+        buf = io.BytesIO()
+        view.fig.savefig(buf, format="png")
+        full = np.asarray(Image.open(buf).convert("RGB"), dtype=int)
+        assert fast.shape == full.shape
+        assert (np.abs(fast - full).sum(axis=2) > 30).mean() < 0.005, key
 
 
 def test_offer_lines_sit_in_their_sector_band():
