@@ -40,7 +40,9 @@ def _colour(i: int) -> str:
     return PARTY_COLOURS[i % len(PARTY_COLOURS)]
 
 
-def _sticky_ylim(ax: Any, low: float, high: float, floor: float | None = None) -> None:
+def _sticky_ylim(
+    ax: Any, low: float, high: float, floor: float | None = None, headroom: float = 0.15
+) -> None:
     """Widen the y-axis to hold ``[low, high]`` with headroom; keep it while the data fits.
 
     Limits that move every step would force a full redraw every step (see ``_Blitted``).
@@ -49,8 +51,8 @@ def _sticky_ylim(ax: Any, low: float, high: float, floor: float | None = None) -
     span = high - low or 1.0
     fits = bottom <= low and high <= top and (high - low) >= 0.4 * (top - bottom)
     if not fits:
-        new_bottom = low - 0.15 * span if floor is None else floor
-        ax.set_ylim(new_bottom, high + 0.15 * span)
+        new_bottom = low - headroom * span if floor is None else floor
+        ax.set_ylim(new_bottom, high + headroom * span)
 
 
 class _Blitted:
@@ -310,7 +312,7 @@ class PressureView(_TimeView):
             ys = cols.get(key, [])
             line.set_data(dates, ys)
             top = max([top, *ys])
-        _sticky_ylim(self.ax, 0.0, top, floor=0.0)
+        _sticky_ylim(self.ax, 0.0, top, floor=0.0, headroom=0.5)  # pressure climbs fast
         if dates:
             self.now.set_xdata([dates[-1], dates[-1]])
         return self.fig
