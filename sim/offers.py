@@ -300,31 +300,12 @@ def best_value(fs: Sequence[Piecewise], lo: Sequence[float], hi: Sequence[float]
     """The most ``sum_j f_j(x_j)`` can reach within the bounds: the sum of sector maxima.
 
     The problem is separable, so no multiplier is needed; this is the top of a negotiator's
-    aspiration range, recomputed every step (``sector_argmax`` of ``f`` alone, inlined).
+    aspiration range, recomputed every step.
     """
     total = 0.0
     for f, a, b in zip(fs, lo, hi, strict=True):
-        breaks, fc, fp, fq = f.breaks, f.c, f.p, f.q
-        n = len(fp)
-        for k in range(n):
-            right = breaks[k + 1]
-            if right < a:
-                continue
-            left = breaks[k]
-            s_lo = a if left < a else left
-            s_hi = b if right > b else right
-            p, q2 = fp[k], 2.0 * fq[k]
-            d_hi = p + q2 * s_hi
-            if d_hi > 0.0 and right < b and k < n - 1:
-                continue
-            if d_hi >= 0.0:
-                x = s_hi
-            elif p + q2 * s_lo <= 0.0:
-                x = s_lo
-            else:
-                x = -p / q2
-            total += fc[k] + x * (p + fq[k] * x)
-            break
+        x, i, _ = sector_argmax(f, f, 0.0, 1.0, a, b)
+        total += f.c[i] + x * (f.p[i] + f.q[i] * x)
     return total
 
 
