@@ -266,16 +266,19 @@ class NegotiationModel(mesa.Model):
 
     def narrate_pressure(self, before: dict[str, float]) -> None:
         """Log elections passing and lobbies pressing harder as one nears (for the event log)."""
+        voted = set()
         for p, elections in self.elections.items():
             for t_e, _, _ in elections:
                 if self.t - 1 < t_e <= self.t:
+                    voted.add(p)
                     self._say(f"{self._label(p)} votes: trade falls back to its usual salience")
         narrated = self._narrated_level
         for name, lobby in self.lobbies_by_name.items():
             level = narrated.get(name)
             if level is None:
                 level = narrated[name] = max(before[name], 0.05)
-            if lobby.pressure > 1.5 * level and self.salience[lobby.country] > 1.5:
+            nearing = self.salience[lobby.country] > 1.5 and lobby.country not in voted
+            if lobby.pressure > 1.5 * level and nearing:
                 self._narrated_level[name] = lobby.pressure
                 self._say(f"{lobby.label} presses harder as the election nears")
 

@@ -399,3 +399,15 @@ def test_a_negotiator_reaches_its_floor_in_its_hard_deadlines_week():
                 assert rep.deadline == hard
                 assert rep.concession == 1.0
     assert checked >= 3
+
+
+def test_no_lobby_presses_for_a_nearing_election_in_the_week_of_the_vote():
+    for seed in range(30):
+        model = sim.NegotiationModel("classroom", rng=seed, collect=False)
+        model.run()
+        by_week: dict[int, list[str]] = {}
+        for week, _, text in model.log:
+            by_week.setdefault(week, []).append(text)
+        for texts in by_week.values():
+            if any("votes:" in t for t in texts):
+                assert not any("as the election nears" in t for t in texts), texts
