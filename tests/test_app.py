@@ -359,3 +359,17 @@ def test_the_page_steps_plays_and_takes_a_new_setting(app_url, browser):
     assert "Traceback" not in body and "error in visualization" not in body
     assert not errors, errors
     page.close()
+
+
+def test_app_without_its_extra_says_how_to_install_it(monkeypatch, capsys):
+    import importlib.util
+
+    from sim.cli import main
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "solara" else real(name, *a)
+    )
+    assert main(["app", "classroom"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "pip install 'negsim[app]'" in err
