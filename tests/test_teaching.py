@@ -309,7 +309,8 @@ def test_deadlines_tactics_decide_which_deadline_deals_bunch_at(exercises):
         for beta in (0.3, 1.0, 3.0)
     }
     assert steps[0.3].mean() > steps[1.0].mean() > steps[3.0].mean()
-    assert steps[0.3].min() >= HARD_DEADLINE - 3  # Boulware pairs: at or past the deadline
+    assert steps[0.3].min() >= HARD_DEADLINE - 3  # Boulware pairs: at the deadline...
+    assert steps[0.3].between(HARD_DEADLINE - 3, HARD_DEADLINE).mean() >= 0.75  # ...not after
     assert steps[1.0].between(SUMMIT - 3, SUMMIT + 2).mean() >= 0.75  # linear: at the summit
     assert (steps[3.0] <= 25).mean() >= 0.75  # Conceders: right after the vote
     assert (deals["step"] > week("2025-05-19")).all()  # nobody agrees before the election
