@@ -185,7 +185,7 @@ def plot_run(model: NegotiationModel, path: str | Path | None = None) -> Figure:
     """One figure of a finished run: every sector's offers, utilities, pressure."""
     series = model.time_series().reset_index()
     sectors = model.sector_names
-    ncols = 4
+    ncols = min(4, max(2, len(sectors)))  # no empty panel for a three-sector scenario
     nrows = -(-len(sectors) // ncols) + 1
     fig = plt.figure(figsize=(4.2 * ncols, 2.9 * nrows + 0.6), layout="constrained")
     grid = fig.add_gridspec(nrows, ncols)
