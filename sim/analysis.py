@@ -33,6 +33,11 @@ class Side:
     floor: float
     disagreement: float
 
+    def copy(self) -> Side:
+        """An independent snapshot: a model rebuilds its governments' utilities in place."""
+        utilities = [u.copy() for u in self.utilities]
+        return Side(utilities, self.constant, self.floor, self.disagreement)
+
     def value(self, x: Sequence[float]) -> float:
         """Total utility of ``x``."""
         total = self.constant

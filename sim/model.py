@@ -283,7 +283,11 @@ class NegotiationModel(mesa.Model):
                 self._say(f"{lobby.label} presses harder as the election nears")
 
     def sides(self) -> list[Side]:
-        """Each government as seen by the analysis: utilities, ``V``, floor, ``R``."""
+        """Each government as seen by the analysis: utilities, ``V``, floor, ``R``.
+
+        The utilities are the governments' own, rebuilt in place every step: keep
+        ``side.copy()`` to hold on to this step's.
+        """
         return [
             Side(g.sector_utilities, g.strategic_value, g.floor, g.disagreement)
             for g in (self.governments_by_name[p] for p in self.party_names)
@@ -362,10 +366,7 @@ class NegotiationModel(mesa.Model):
         }
         # ... and the governments themselves at that moment, for the Pareto/Nash analysis
         # (their utilities are rebuilt in place afterwards, so these are copies).
-        self.deal_sides = [
-            Side([u.copy() for u in s.utilities], s.constant, s.floor, s.disagreement)
-            for s in self.sides()
-        ]
+        self.deal_sides = [side.copy() for side in self.sides()]
         self.lobbies.do("react_to_deal", deal)
         self.governments.do("update_mandate")
         self.ratification_attempts += 1

@@ -387,3 +387,18 @@ def test_many_party_zone_found_on_random_instances_with_a_planted_point():
         if not zone_of_agreement(sides, [0.0] * m, [1.0] * m)[0]:
             misses.append(seed)
     assert not misses, misses
+
+
+def test_a_side_copy_does_not_follow_the_model():
+    import sim
+
+    model = sim.NegotiationModel("classroom", rng=1, collect=False)
+    model.step()
+    live, = model.sides()[:1]
+    frozen = live.copy()
+    x = [0.5] * len(model.sector_names)
+    before = frozen.value(x)
+    for _ in range(12):
+        model.step()
+    assert frozen.value(x) == before
+    assert live.value(x) != before  # the live side's utilities were rebuilt in place
