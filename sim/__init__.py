@@ -9,13 +9,14 @@ The public API::
 """
 
 from sim.errors import ScenarioError
-from sim.model import NegotiationModel, run
+from sim.model import NegotiationModel, RunFinished, run
 from sim.outcome import Outcome
 from sim.scenario import Scenario, load_scenario, with_overrides
 
 __all__ = [
     "NegotiationModel",
     "Outcome",
+    "RunFinished",
     "Scenario",
     "ScenarioError",
     "load_scenario",

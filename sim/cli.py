@@ -13,16 +13,26 @@ from sim.errors import ScenarioError
 EXIT_USER_ERROR = 2
 
 
+def _version() -> str:
+    from sim import __version__
+
+    return __version__
+
+
 def _parser() -> argparse.ArgumentParser:
+    from sim.scenario import bundled_scenarios
+
+    bundled = ", ".join(bundled_scenarios())
     parser = argparse.ArgumentParser(
         prog="negsim",
         description="Simulate two-level trade negotiations under election deadlines.",
     )
+    parser.add_argument("--version", action="version", version=f"negsim {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = sub.add_parser("run", help="run one scenario and show what happened")
     run.add_argument(
-        "scenario", help="scenario file, or a bundled name (usjapan_2019, usjapan_2015, classroom)"
+        "scenario", help=f"scenario file, or a bundled name ({bundled})"
     )
     run.add_argument("--seed", type=int, default=0, help="the run's seed (default: 0)")
     run.add_argument(

@@ -46,6 +46,14 @@ class SummitDate:
     charged: bool = False
 
 
+class RunFinished(RuntimeError):
+    """``step()`` on a model whose run has ended: its outcome is final.
+
+    Stepping on would put a ratified deal back on the table (and a second browser tab, or a
+    stray call, would rewrite history), so a finished model refuses; build a new one instead.
+    """
+
+
 class NegotiationModel(mesa.Model):
     """A two-level negotiation among governments, lobbies and trade representatives.
 
@@ -77,6 +85,10 @@ class NegotiationModel(mesa.Model):
         analyse: bool = True,
     ) -> None:
         super().__init__(rng=rng)
+        # Mesa binds ``self.step`` to its scheduler; a finished run must refuse before the
+        # scheduler advances time, so the guard goes in front of it.
+        self._scheduled_step = self.step
+        self.step = self._step_unless_finished
         self.analyse = analyse
         if not isinstance(scenario, Scenario):
             scenario = load_scenario(scenario)
@@ -200,6 +212,12 @@ class NegotiationModel(mesa.Model):
         return [sector_breaks(points[name]) for name in self.sector_names]
 
     # -- one step --------------------------------------------------------------------------
+
+    def _step_unless_finished(self) -> None:
+        if not self.running:
+            how = f"{self.outcome.ended}: {self.outcome.reason}" if self.outcome else "stopped"
+            raise RunFinished(f"the run is over ({how}); build a new model to run again")
+        self._scheduled_step()
 
     def step(self) -> None:
         """One period of talks, in the order of DESIGN.md ("One step")."""

@@ -412,6 +412,18 @@ BUNDLED = Path(__file__).resolve().parent / "_configs"
 REPO_CONFIGS = Path(__file__).resolve().parent.parent / "configs"
 
 
+def bundled_scenarios() -> list[str]:
+    """Names of the scenarios that ship with negsim, read from the ``configs`` folder.
+
+    A new file in ``configs/`` reaches the command line's help and messages and the app's menu
+    without being named anywhere else.
+    """
+    for folder in (REPO_CONFIGS, BUNDLED):
+        if folder.is_dir():
+            return sorted(f.stem for f in folder.glob("*.yaml"))
+    return []
+
+
 def resolve_path(path: str | Path) -> Path:
     """A scenario file by path, or by the name of a bundled scenario (``usjapan_2019``)."""
     p = Path(path)
@@ -424,7 +436,10 @@ def resolve_path(path: str | Path) -> Path:
                 return candidate
     if p.is_dir():
         raise ScenarioError(str(p), "", "is a directory, not a scenario file")
-    raise ScenarioError(str(p), "", "no such file (nor a bundled scenario of that name)")
+    names = ", ".join(bundled_scenarios())
+    raise ScenarioError(
+        str(p), "", f"no such file, nor a bundled scenario of that name (bundled: {names})"
+    )
 
 
 def read_yaml(path: Path) -> dict[str, Any]:
@@ -468,7 +483,7 @@ def validate(data: Mapping[str, Any], source: str = "<scenario>") -> Scenario:
     except ValidationError as exc:
         loc, msg = _pydantic_problem(exc)
         raise ScenarioError(source, loc, msg) from None
-    _check_consistency(scenario, source)
+    check_consistency(scenario, source)
     return scenario
 
 
@@ -492,7 +507,12 @@ def event_target(path: str, scenario: Scenario) -> tuple[str, str, str] | None:
     return None
 
 
-def _check_consistency(s: Scenario, source: str) -> None:
+def check_consistency(s: Scenario, source: str) -> None:
+    """Checks that span blocks: cross-references, dates in order, references that exist.
+
+    Raises:
+        ScenarioError: on the first problem found.
+    """
     def fail(field: str, problem: str) -> None:
         raise ScenarioError(source, field, problem)
 
