@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from sim.errors import ScenarioError
 
@@ -19,11 +19,29 @@ def _version() -> str:
     return __version__
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage mistake is one line (and exit code 2) like every other mistake."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USER_ERROR, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def seed_value(text: str) -> int:
+    """A run's seed from the command line: a whole number >= 0 (numpy's seeds are)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 0 (got {text!r})") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 0 (got {value})")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     from sim.scenario import bundled_scenarios
 
     bundled = ", ".join(bundled_scenarios())
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="negsim",
         description="Simulate two-level trade negotiations under election deadlines.",
     )
@@ -34,7 +52,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "scenario", help=f"scenario file, or a bundled name ({bundled})"
     )
-    run.add_argument("--seed", type=int, default=0, help="the run's seed (default: 0)")
+    run.add_argument("--seed", type=seed_value, default=0, help="the run's seed (default: 0)")
     run.add_argument(
         "--set",
         dest="overrides",
@@ -199,36 +217,19 @@ def _summary_text(model: object, files: Sequence[Path]) -> str:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run one scenario, print its summary, write its files."""
+    from sim.files import output_folder
     from sim.model import NegotiationModel
+    from sim.run_files import write_run
     from sim.scenario import load_scenario
 
     scenario = load_scenario(args.scenario, args.overrides or None)
     out: Path = args.out or Path("runs") / f"{scenario.name}-seed{args.seed}"
-    if out.exists() and not out.is_dir():
-        raise ScenarioError(str(out), "--out", "exists and is not a folder")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ScenarioError(str(out), "--out", f"cannot create folder: {exc.strerror}") from None
+    output_folder(out)  # before the run: a bad --out costs nothing
     model = NegotiationModel(scenario, rng=args.seed)
     outcome = model.run()
-    files = [out / "summary.json", out / "timeseries.csv", out / "events.csv"]
-    try:
-        files[0].write_text(outcome.to_json() + "\n", encoding="utf-8")
-        model.time_series().to_csv(files[1])
-        with files[2].open("w", encoding="utf-8") as fh:
-            fh.write("step,date,event\n")
-            for step, date, text in model.log:
-                fh.write(f'{step},{date},"{text.replace(chr(34), chr(39))}"\n')
-        if not args.no_plot:
-            from sim.plots import plot_run
-
-            files.append(out / "run.png")
-            plot_run(model, files[-1])
-    except OSError as exc:
-        raise ScenarioError(str(out), "--out", f"cannot write: {exc.strerror}") from None
+    files = write_run(model, out, plot=not args.no_plot)
     if args.json:
-        print(json.dumps(outcome.to_dict(), indent=2))
+        print(outcome.to_json())
     else:
         print(_summary_text(model, files))
     return 0

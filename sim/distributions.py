@@ -5,6 +5,11 @@ each run draws one value from the run's own seed, so that outcome distributions 
 reflect that uncertainty and not only the shocks inside a run (DESIGN.md, "Calendar, elections,
 events"). Written in YAML as a mapping with a ``dist`` key, e.g.
 ``strength: {dist: lognormal, median: 1.0, sigma: 0.3}``.
+
+Every distribution's parameters are finite, every draw is finite, and every sampler finishes in
+a fixed number of operations (no rejection loops), whatever the file says. ``reach`` is the
+interval that holds all but a negligible share (about 1e-15) of the draws; the schema checks it
+against a field's magnitude limit, so no draw can overflow the model's arithmetic.
 """
 
 from __future__ import annotations
@@ -15,6 +20,12 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+Finite = Annotated[float, Field(allow_inf_nan=False)]
+"""A distribution parameter: NaN and infinities cannot mean anything here."""
+
+TAIL_SDS = 8.0
+"""Standard deviations to the edge of ``reach`` for unbounded distributions (P ~ 1e-15)."""
+
 
 class _Dist(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -22,6 +33,10 @@ class _Dist(BaseModel):
     def support(self) -> tuple[float, float]:
         """Smallest interval that holds every draw (closed or open ends alike)."""
         raise NotImplementedError
+
+    def reach(self) -> tuple[float, float]:
+        """An interval that holds all but about 1e-15 of the draws (finite)."""
+        return self.support()
 
     def draw(self, rng: np.random.Generator) -> float:
         """One value drawn from ``rng``."""
@@ -32,8 +47,8 @@ class Uniform(_Dist):
     """Uniform on ``[low, high]``."""
 
     dist: Literal["uniform"]
-    low: float
-    high: float
+    low: Finite
+    high: Finite
 
     @model_validator(mode="after")
     def _ordered(self) -> Uniform:
@@ -52,8 +67,8 @@ class LogUniform(_Dist):
     """Log-uniform on ``[low, high]`` with ``0 < low < high``: every factor of 2 equally likely."""
 
     dist: Literal["loguniform"]
-    low: Annotated[float, Field(gt=0)]
-    high: float
+    low: Annotated[Finite, Field(gt=0)]
+    high: Finite
 
     @model_validator(mode="after")
     def _ordered(self) -> LogUniform:
@@ -72,24 +87,31 @@ class Normal(_Dist):
     """Normal with ``mean`` and standard deviation ``sd`` (unbounded: for unbounded fields)."""
 
     dist: Literal["normal"]
-    mean: float
-    sd: Annotated[float, Field(gt=0)]
+    mean: Finite
+    sd: Annotated[Finite, Field(gt=0)]
 
     def support(self) -> tuple[float, float]:  # noqa: D102
         return (-math.inf, math.inf)
+
+    def reach(self) -> tuple[float, float]:  # noqa: D102
+        return (self.mean - TAIL_SDS * self.sd, self.mean + TAIL_SDS * self.sd)
 
     def draw(self, rng: np.random.Generator) -> float:  # noqa: D102
         return float(rng.normal(self.mean, self.sd))
 
 
 class TruncNormal(_Dist):
-    """Normal truncated to ``[low, high]`` (drawn by rejection; the interval must hold mass)."""
+    """Normal truncated to ``[low, high]``, drawn by its inverse CDF.
+
+    Inverse-CDF sampling costs the same whatever share of the normal's mass the interval
+    holds; rejection sampling would loop for ever on an interval that holds almost none.
+    """
 
     dist: Literal["truncnormal"]
-    mean: float
-    sd: Annotated[float, Field(gt=0)]
-    low: float
-    high: float
+    mean: Finite
+    sd: Annotated[Finite, Field(gt=0)]
+    low: Finite
+    high: Finite
 
     @model_validator(mode="after")
     def _ordered(self) -> TruncNormal:
@@ -103,21 +125,25 @@ class TruncNormal(_Dist):
         return (self.low, self.high)
 
     def draw(self, rng: np.random.Generator) -> float:  # noqa: D102
-        while True:
-            v = float(rng.normal(self.mean, self.sd))
-            if self.low <= v <= self.high:
-                return v
+        from scipy.stats import truncnorm  # here: only scenarios that use it pay the import
+
+        a, b = (self.low - self.mean) / self.sd, (self.high - self.mean) / self.sd
+        v = float(truncnorm.ppf(rng.uniform(), a, b, loc=self.mean, scale=self.sd))
+        return min(max(v, self.low), self.high)  # rounding at the edges stays inside
 
 
 class LogNormal(_Dist):
     """Log-normal around ``median`` with log-scale ``sigma``: positive, right-skewed."""
 
     dist: Literal["lognormal"]
-    median: Annotated[float, Field(gt=0)]
-    sigma: Annotated[float, Field(gt=0)]
+    median: Annotated[Finite, Field(gt=0)]
+    sigma: Annotated[Finite, Field(gt=0, le=10)]
 
     def support(self) -> tuple[float, float]:  # noqa: D102
         return (0.0, math.inf)
+
+    def reach(self) -> tuple[float, float]:  # noqa: D102
+        return (0.0, self.median * math.exp(TAIL_SDS * self.sigma))
 
     def draw(self, rng: np.random.Generator) -> float:  # noqa: D102
         return float(self.median * math.exp(rng.normal(0.0, self.sigma)))
@@ -127,9 +153,9 @@ class Triangular(_Dist):
     """Triangular on ``[low, high]`` peaking at ``mode``: a range with a best guess."""
 
     dist: Literal["triangular"]
-    low: float
-    mode: float
-    high: float
+    low: Finite
+    mode: Finite
+    high: Finite
 
     @model_validator(mode="after")
     def _ordered(self) -> Triangular:
@@ -148,8 +174,8 @@ class Choice(_Dist):
     """One of ``values``, with optional ``weights`` (normalised)."""
 
     dist: Literal["choice"]
-    values: Annotated[list[float], Field(min_length=1)]
-    weights: list[Annotated[float, Field(ge=0)]] | None = None
+    values: Annotated[list[Finite], Field(min_length=1, max_length=10_000)]
+    weights: list[Annotated[Finite, Field(ge=0)]] | None = None
 
     @model_validator(mode="after")
     def _weights(self) -> Choice:

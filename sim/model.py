@@ -14,20 +14,27 @@ from sim import rules
 from sim.analysis import Side, nash_solution, pareto_gap, zone_of_agreement
 from sim.calendar import StepCalendar, possessive
 from sim.outcome import Outcome
-from sim.scenario import Scenario, event_target, load_scenario, with_overrides
+from sim.scenario import (
+    MAX_LOG_SD,
+    MAX_MAGNITUDE,
+    Scenario,
+    event_target,
+    load_scenario,
+    with_overrides,
+)
 from sim.utility import sector_breaks
 
 # An event moves a parameter by a fixed amount; a drawn value may make it leave its range, so it
 # is held at the edge (a lobby's strength cannot fall below zero).
 EVENT_LIMITS = {
-    "mandate_floor": (1e-9, math.inf),
-    "pressure_response": (0.0, math.inf),
-    "strength": (0.0, math.inf),
-    "base_weight": (0.0, math.inf),
+    "mandate_floor": (1e-9, MAX_MAGNITUDE),
+    "pressure_response": (0.0, MAX_MAGNITUDE),
+    "strength": (0.0, MAX_MAGNITUDE),
+    "base_weight": (0.0, MAX_MAGNITUDE),
     "inertia": (0.0, 1.0 - 1e-9),
-    "shock_sd": (0.0, math.inf),
-    "outrage": (0.0, math.inf),
-    "beta": (1e-6, math.inf),
+    "shock_sd": (0.0, MAX_LOG_SD),
+    "outrage": (0.0, MAX_MAGNITUDE),
+    "beta": (1e-6, MAX_MAGNITUDE),
     "initial_concession": (0.0, 1.0 - 1e-9),
     "tit_for_tat": (0.0, 1.0),
 }
@@ -84,6 +91,8 @@ class NegotiationModel(mesa.Model):
         collect: bool = True,
         analyse: bool = True,
     ) -> None:
+        if isinstance(rng, int) and (isinstance(rng, bool) or rng < 0):
+            raise ValueError(f"a run's seed must be a whole number >= 0 (got {rng!r})")
         super().__init__(rng=rng)
         # Mesa binds ``self.step`` to its scheduler; a finished run must refuse before the
         # scheduler advances time, so the guard goes in front of it.
@@ -269,7 +278,7 @@ class NegotiationModel(mesa.Model):
                     else:
                         obj = self.lobbies_by_name[name]
                     new = float(value) if kind == "set" else getattr(obj, attr) + float(value)
-                    low, high = EVENT_LIMITS.get(attr, (-math.inf, math.inf))
+                    low, high = EVENT_LIMITS.get(attr, (-MAX_MAGNITUDE, MAX_MAGNITUDE))
                     setattr(obj, attr, min(max(new, low), high))
             self._say(event.label)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -59,5 +60,20 @@ class Outcome:
         return asdict(self)
 
     def to_json(self) -> str:
-        """``summary.json``'s text."""
-        return json.dumps(self.to_dict(), indent=2, sort_keys=False)
+        """``summary.json``'s text, always valid JSON.
+
+        A number that could not be computed is ``null``: JSON has no NaN or infinity, and
+        strict readers reject Python's ``NaN``/``Infinity`` extensions.
+        """
+        return json.dumps(finite_or_null(self.to_dict()), indent=2, allow_nan=False)
+
+
+def finite_or_null(value: Any) -> Any:
+    """``value`` with every NaN or infinite float replaced by None, at any depth."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: finite_or_null(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [finite_or_null(v) for v in value]
+    return value

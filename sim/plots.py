@@ -215,6 +215,6 @@ def plot_run(model: NegotiationModel, path: str | Path | None = None) -> Figure:
     )
     fig.legend(handles, labels, loc="outside lower center", ncol=len(labels), fontsize=8)
     if path is not None:
-        fig.savefig(path, dpi=110)
+        fig.savefig(path, dpi=110, format="png")
         plt.close(fig)
     return fig

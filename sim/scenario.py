@@ -1,6 +1,6 @@
 """Scenario files: their schema, validation, ``--set`` overrides and per-run draws.
 
-A scenario is a YAML file read with ``yaml.safe_load`` (it never executes code from the file)
+A scenario is a YAML file read by ``sim.safe_yaml`` (never executing code, bounded in size)
 and validated by pydantic models that forbid unknown keys. Every parameter has a one-line
 description, which ``negsim params`` prints; the same dotted paths work for ``--set`` and for
 sweeps. Numeric parameters may be distributions (``sim.distributions``), drawn once per run by
@@ -10,12 +10,13 @@ sweeps. Numeric parameters may be distributions (``sim.distributions``), drawn o
 from __future__ import annotations
 
 import datetime as dt
+import math
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -29,6 +30,7 @@ from pydantic import (
 
 from sim.distributions import Distribution, _Dist
 from sim.errors import ScenarioError
+from sim.safe_yaml import parse_or_explain, read_yaml
 
 _DIST = TypeAdapter(Distribution)
 
@@ -39,6 +41,79 @@ def _bounds_text(ge: float | None, gt: float | None, le: float | None, lt: float
     return f"{lo}, {hi}"
 
 
+MAX_MAGNITUDE = 1e6
+"""Largest magnitude of a model parameter (utilities, weights, rates, strengths). Far beyond any
+meaningful value, and far enough below float overflow that the model's products stay finite."""
+
+MAX_LOG_SD = 5.0
+"""Largest standard deviation of a log-scale noise: exp(5 sd) is a factor of 10^10 already."""
+
+MAX_LEVEL = 1e12
+"""Largest magnitude of a sector's protection in its own unit (tonnes, %, yen/kg)."""
+
+MAX_STEPS = 10_000
+"""Most steps a run may take (about 190 years of weekly steps, 27 years of daily ones)."""
+
+FIRST_DATE, LAST_DATE = dt.date(1800, 1, 1), dt.date(2300, 12, 31)
+"""Dates a scenario may name: anything else is a typo (and 9999-12-31 plus a week overflows)."""
+
+MAX_ENTRIES = {"parties": 10, "sectors": 100, "lobbies": 100, "summits": 200, "events": 1000}
+"""Most entries per scenario block: a run's cost grows with each."""
+
+NAME_PATTERN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]{0,63}")
+RESERVED_REFERENCES = frozenset({"status_quo"})
+
+
+def _name(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"a name must be text (got {type(value).__name__})")
+    if not NAME_PATTERN.fullmatch(value):
+        raise ValueError(
+            f"{value!r} is not a valid name: up to 64 letters, digits, '_' or '-', as it becomes"
+            " part of dotted parameter paths"
+        )
+    return value
+
+
+Name = Annotated[str, PlainValidator(_name), WithJsonSchema({"type": "string"})]
+"""A key of a named block (a party, sector, lobby, election ...): it appears in dotted paths."""
+
+
+def _date(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if not isinstance(value, dt.date):
+        if not isinstance(value, str):
+            raise ValueError(f"must be a date written YYYY-MM-DD (got {type(value).__name__})")
+        try:
+            value = dt.date.fromisoformat(value.strip())
+        except ValueError as exc:
+            raise ValueError(f"is not a valid date YYYY-MM-DD ({exc})") from None
+    if not FIRST_DATE <= value <= LAST_DATE:
+        raise ValueError(f"must lie between {FIRST_DATE} and {LAST_DATE} (got {value})")
+    return value
+
+
+Date = Annotated[dt.date, PlainValidator(_date), WithJsonSchema({"type": "string"})]
+"""An ISO date between ``FIRST_DATE`` and ``LAST_DATE``."""
+
+
+def _level(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"must be a number (got {type(value).__name__})")
+    try:
+        v = float(value)
+    except OverflowError:
+        raise ValueError(f"must lie within ±{MAX_LEVEL:g}") from None
+    if not math.isfinite(v) or abs(v) > MAX_LEVEL:
+        raise ValueError(f"must be a finite number within ±{MAX_LEVEL:g} (got {v:g})")
+    return v
+
+
+Level = Annotated[float, PlainValidator(_level), WithJsonSchema({"type": "number"})]
+"""A protection level in a sector's own unit."""
+
+
 def num(
     ge: float | None = None,
     gt: float | None = None,
@@ -47,8 +122,9 @@ def num(
 ) -> Any:
     """A numeric parameter that may also be a distribution, checked against its bounds.
 
-    A distribution is accepted only if every value it can draw lies within the bounds, so a
-    run can never fail on a draw that the file allowed.
+    A distribution is accepted only if every value it can draw lies within the bounds, and
+    all but a negligible share of them within ``MAX_MAGNITUDE``, so a run can never fail or
+    overflow on a draw that the file allowed.
     """
 
     def below(v: float, strict_ok: bool) -> bool:
@@ -73,22 +149,32 @@ def num(
                 problem = f"bad distribution: {where + ': ' if where else ''}{err['msg']}"
                 raise ValueError(problem) from None
         elif isinstance(value, bool) or not isinstance(value, int | float | str):
-            raise ValueError(f"must be a number or a distribution (got {value!r})")
+            raise ValueError(f"must be a number or a distribution (got {type(value).__name__})")
         else:
             try:
                 v = float(value)
             except ValueError:
                 raise ValueError(f"must be a number (got {value!r})") from None
-            if v != v or v in (float("inf"), float("-inf")):
+            except OverflowError:
+                raise ValueError(f"must lie within ±{MAX_MAGNITUDE:g}") from None
+            if not math.isfinite(v):
                 raise ValueError(f"must be a finite number (got {value!r})")
             if below(v, False) or above(v, False):
                 raise ValueError(f"must lie in {_bounds_text(ge, gt, le, lt)} (got {v:g})")
+            if abs(v) > MAX_MAGNITUDE:
+                raise ValueError(f"must lie within ±{MAX_MAGNITUDE:g} (got {v:g})")
             return v
         lo, hi = dist.support()
         if below(lo, True) or above(hi, True):
             raise ValueError(
                 f"{dist.dist} distribution can draw values in [{lo:g}, {hi:g}], outside the"
                 f" allowed {_bounds_text(ge, gt, le, lt)}"
+            )
+        lo, hi = dist.reach()
+        if not (math.isfinite(lo) and math.isfinite(hi)) or max(-lo, hi) > MAX_MAGNITUDE:
+            raise ValueError(
+                f"{dist.dist} distribution draws values beyond ±{MAX_MAGNITUDE:g}"
+                f" (its reach is [{lo:g}, {hi:g}])"
             )
         return dist
 
@@ -111,15 +197,15 @@ class Spec(BaseModel):
 class Calendar(Spec):
     """The time axis: one step is ``step_days`` days from ``start`` up to ``end``."""
 
-    start: dt.date = Field(description="date of the first step (ISO)")
-    end: dt.date = Field(description="horizon: the last date simulated (ISO)")
+    start: Date = Field(description="date of the first step (ISO)")
+    end: Date = Field(description="horizon: the last date simulated (ISO)")
     step_days: int = Field(7, ge=1, le=92, description="days per step (7: weekly)")
 
 
 class Election(Spec):
     """An election of one party; trade becomes salient to its voters as it nears."""
 
-    date: dt.date = Field(description="election day (ISO)")
+    date: Date = Field(description="election day (ISO)")
     amplitude: num(ge=0) = Field(
         description="A: salience = 1 + A exp(-(t_e - t) / tau) before the election"
     )
@@ -148,7 +234,7 @@ class Ratifier(Spec):
     lobby_weight: num(gt=0) = Field(
         1.0, description="how much more (>1) than the government the ratifier weighs lobbies"
     )
-    bias_sd: num(ge=0) = Field(
+    bias_sd: num(ge=0, le=MAX_LOG_SD) = Field(
         0.2, description="sd of the ratifier's log-bias on lobby weight, unknown to negotiators"
     )
     margin: num() = Field(0.0, description="gain over no deal the ratifier requires")
@@ -174,16 +260,18 @@ class Party(Spec):
     pressure_response: num(ge=0) = Field(
         1.0, description="k: weight a unit of lobby pressure adds to that lobby"
     )
-    hard_deadline: dt.date | None = Field(
+    hard_deadline: Date | None = Field(
         None, description="date after which this side walks out of stalled talks (ISO)"
     )
-    elections: dict[str, Election] = Field(default_factory=dict, description="elections")
+    elections: dict[Name, Election] = Field(
+        default_factory=dict, max_length=50, description="elections"
+    )
     tactic: Tactic = Field(default_factory=Tactic, description="concession tactic")
-    perception_noise: num(ge=0) = Field(
+    perception_noise: num(ge=0, le=MAX_LOG_SD) = Field(
         0.1, description="sd of log-noise in this side's model of the others' stakes"
     )
     ratifier: Ratifier = Field(default_factory=Ratifier, description="ratifier")
-    red_lines: dict[str, RedLine] = Field(
+    red_lines: dict[Name, RedLine] = Field(
         default_factory=dict, description="per-sector bounds in the mandate"
     )
 
@@ -200,13 +288,13 @@ class Sector(Spec):
 
     label: str = Field(description="name shown in reports")
     unit: str = Field(description="the sector's own measure of protection, e.g. 'tariff (%)'")
-    status_quo: float = Field(description="protection today, in unit (x = 0)")
-    free_trade: float = Field(description="protection when fully liberalised, in unit (x = 1)")
+    status_quo: Level = Field(description="protection today, in unit (x = 0)")
+    free_trade: Level = Field(description="protection when fully liberalised, in unit (x = 1)")
     importer: str = Field(description="the party that concedes in this sector")
-    references: dict[str, Unit] = Field(
+    references: dict[Name, Unit] = Field(
         default_factory=dict, description="focal levels in [0, 1], e.g. the TPP outcome"
     )
-    economics: dict[str, Economics] = Field(
+    economics: dict[Name, Economics] = Field(
         default_factory=dict, description="each party's economic gain from this sector"
     )
 
@@ -226,15 +314,17 @@ class Lobby(Spec):
         1.0, description="weight of its dissatisfaction in its government's utility at no pressure"
     )
     inertia: num(ge=0, lt=1) = Field(0.6, description="share of last step's pressure kept")
-    shock_sd: num(ge=0) = Field(0.15, description="sd of the log mobilisation shock per step")
+    shock_sd: num(ge=0, le=MAX_LOG_SD) = Field(
+        0.15, description="sd of the log mobilisation shock per step"
+    )
     loss_aversion: num(ge=1) = Field(2.25, description="slope of a loss at the reference point")
     convexity: num(ge=0) = Field(1.0, description="quadratic growth of a loss")
     reference: float | str | dict[str, float | str] = Field(
         "status_quo",
         description="reference point: 'status_quo', a sector reference name, a level in [0, 1]",
     )
-    stakes: dict[str, num(ge=0)] = Field(description="its interest in each sector")
-    red_lines: dict[str, float | str] = Field(
+    stakes: dict[Name, num(ge=0)] = Field(description="its interest in each sector")
+    red_lines: dict[Name, float | str] = Field(
         default_factory=dict, description="per-sector level past which it is outraged"
     )
     outrage: num(ge=0) = Field(1.0, description="extra pressure while a red line is crossed")
@@ -252,8 +342,8 @@ class Summit(Spec):
     """A meeting of leaders that negotiators aim at: a soft deadline."""
 
     label: str = Field(description="name shown on plots")
-    start: dt.date = Field(description="first day (ISO)")
-    end: dt.date | None = Field(None, description="last day (ISO); default: start")
+    start: Date = Field(description="first day (ISO)")
+    end: Date | None = Field(None, description="last day (ISO); default: start")
     parties: list[str] | None = Field(None, description="who attends; default: all parties")
     cost: num(ge=0) = Field(
         0.02, description="fall in each attendee's no-deal value if it passes without a deal"
@@ -263,7 +353,7 @@ class Summit(Spec):
 class Event(Spec):
     """A scheduled change of parameters at a date (a tariff rise, a threat, an agreement)."""
 
-    date: dt.date = Field(description="when it happens (ISO); earlier than start: at start")
+    date: Date = Field(description="when it happens (ISO); earlier than start: at start")
     label: str = Field(description="what happens, for plots and the event log")
     set: dict[str, num()] = Field(default_factory=dict, description="parameters set to a value")
     add: dict[str, num()] = Field(default_factory=dict, description="parameters changed by")
@@ -275,7 +365,10 @@ class Protocol(Spec):
 
     first_proposer: str | None = Field(None, description="party that makes the first offer")
     walkout_weeks: int = Field(
-        8, ge=1, description="W: weeks of empty zone past its hard deadline before a side walks"
+        8,
+        ge=1,
+        le=520,
+        description="W: weeks of empty zone past its hard deadline before a side walks",
     )
     collapse_probability: num(ge=0, le=1) = Field(
         0.2, description="chance that talks collapse after a failed ratification"
@@ -284,24 +377,26 @@ class Protocol(Spec):
         0.5, description="after a rejection, the floor rises by the shortfall times (1 + this)"
     )
     summit_lead_weeks: int = Field(
-        1, ge=0, description="a summit is aimed at only if at least this many weeks ahead"
+        1, ge=0, le=520, description="a summit is aimed at only if at least this many weeks ahead"
     )
-    tolerance: float = Field(1e-9, gt=0, le=1e-3, description="tolerance of every comparison")
+    tolerance: float = Field(
+        1e-9, gt=0, le=1e-3, allow_inf_nan=False, description="tolerance of every comparison"
+    )
 
 
 class Scenario(Spec):
     """A whole negotiation: parties, sectors, lobbies, calendar, summits and events."""
 
-    name: str = Field(description="short identifier")
+    name: Name = Field(description="short identifier (also names the output folder)")
     title: str = Field(description="one-line description")
     description: str = Field("", description="longer description")
     calendar: Calendar
     protocol: Protocol = Field(default_factory=Protocol)
-    parties: dict[str, Party] = Field(min_length=2)
-    sectors: dict[str, Sector] = Field(min_length=1)
-    lobbies: dict[str, Lobby] = Field(default_factory=dict)
-    summits: dict[str, Summit] = Field(default_factory=dict)
-    events: dict[str, Event] = Field(default_factory=dict)
+    parties: dict[Name, Party] = Field(min_length=2, max_length=MAX_ENTRIES["parties"])
+    sectors: dict[Name, Sector] = Field(min_length=1, max_length=MAX_ENTRIES["sectors"])
+    lobbies: dict[Name, Lobby] = Field(default_factory=dict, max_length=MAX_ENTRIES["lobbies"])
+    summits: dict[Name, Summit] = Field(default_factory=dict, max_length=MAX_ENTRIES["summits"])
+    events: dict[Name, Event] = Field(default_factory=dict, max_length=MAX_ENTRIES["events"])
     _uncertain: set[int] | None = PrivateAttr(None)
 
     def draw(self, rng: np.random.Generator) -> Scenario:
@@ -442,24 +537,6 @@ def resolve_path(path: str | Path) -> Path:
     )
 
 
-def read_yaml(path: Path) -> dict[str, Any]:
-    """Parse a YAML mapping safely, turning every failure into a one-line ``ScenarioError``."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(str(path), "", f"cannot read: {exc}") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or "unparseable"
-        raise ScenarioError(str(path), "", f"not valid YAML{where}: {problem}") from None
-    if not isinstance(data, dict):
-        raise ScenarioError(str(path), "", "must hold a mapping of scenario fields")
-    return data
-
-
 def _pydantic_problem(exc: ValidationError) -> tuple[str, str]:
     errors = exc.errors()
     err = errors[0]
@@ -520,6 +597,12 @@ def check_consistency(s: Scenario, source: str) -> None:
     cal = s.calendar
     if cal.end <= cal.start:
         fail("calendar.end", f"must be after calendar.start ({cal.start})")
+    steps = (cal.end - cal.start).days // cal.step_days
+    if steps > MAX_STEPS:
+        fail(
+            "calendar.end",
+            f"the run would take {steps:,} steps of {cal.step_days} days; at most {MAX_STEPS:,}",
+        )
     if s.protocol.first_proposer is not None and s.protocol.first_proposer not in s.parties:
         fail("protocol.first_proposer", f"unknown party {s.protocol.first_proposer!r}")
     for name, sector in s.sectors.items():
@@ -530,6 +613,12 @@ def check_consistency(s: Scenario, source: str) -> None:
                 fail(f"sectors.{name}.economics.{p}", f"unknown party {p!r}")
         if sector.status_quo == sector.free_trade:
             fail(f"sectors.{name}.free_trade", "must differ from status_quo")
+        for ref in sector.references:
+            if ref in RESERVED_REFERENCES:
+                fail(
+                    f"sectors.{name}.references.{ref}",
+                    f"{ref!r} already means today's protection; give the level another name",
+                )
     for pname, party in s.parties.items():
         if party.hard_deadline is not None and party.hard_deadline < cal.start:
             fail(f"parties.{pname}.hard_deadline", f"is before calendar.start ({cal.start})")
@@ -604,10 +693,7 @@ def _parse_override(item: str, source: str) -> tuple[str, Any]:
         raise ScenarioError(source, item, "--set needs PATH=VALUE")
     path, _, text = item.partition("=")
     path = path.strip()
-    try:
-        value = yaml.safe_load(text) if text.strip() else ""
-    except yaml.YAMLError:
-        raise ScenarioError(source, path, f"cannot parse value {text!r}") from None
+    value = parse_or_explain(text, source, path) if text.strip() else ""
     return path, value
 
 
@@ -624,6 +710,8 @@ def apply_overrides(
     """
     if isinstance(overrides, Mapping):
         items = list(overrides.items())
+    elif isinstance(overrides, str):  # one "path=value", not a sequence of characters
+        items = [_parse_override(overrides, source)]
     else:
         items = [_parse_override(str(o), source) for o in overrides]
     known = parameter_paths(scenario)
