@@ -5,6 +5,9 @@ address), or directly with ``solara run sim.app``. The scenario given on the com
 arrives in ``NEGSIM_APP_SCENARIO`` and sets the controls' defaults; the controls themselves
 (scenario, seed, farm lobby strength, each side's beta and election shift) take effect on
 Reset, as in every SolaraViz app. Views redraw after every step (``sim.app_views``).
+
+Every browser session gets its own model (``Page``). A finished run stays as it ended: the
+status panel says that it is over and why, and SolaraViz turns Play and Step off.
 """
 
 from __future__ import annotations
@@ -17,9 +20,9 @@ import solara
 from mesa.visualization import SolaraViz
 from mesa.visualization.utils import update_counter
 
-from sim.app_model import SCENARIOS, TeachingModel
-from sim.app_views import VIEWS, event_log_markdown, status_markdown
-from sim.scenario import load_scenario
+from sim.app_model import TeachingModel
+from sim.app_views import VIEWS, event_log_markdown, run_over_text, status_markdown
+from sim.scenario import bundled_scenarios, load_scenario
 
 SWATCH = {
     "solid": "border-top: 3px solid {c}; width: 22px; height: 0;",
@@ -72,9 +75,12 @@ def _view_component(key: str):  # a Solara component factory
 
 @solara.component
 def EventLog(model: TeachingModel) -> None:
-    """What happened, in plain words, newest first."""
+    """What happened, in plain words, newest first; once the run is over, a banner saying so."""
     update_counter.get()
+    over = run_over_text(model)
     with solara.Column(style={"padding": "6px"}):
+        if over is not None:
+            (solara.Success if model.outcome.agreement else solara.Warning)(over)
         markdown_html(status_markdown(model))
         markdown_html("**What happened** (newest first)")
         markdown_html(event_log_markdown(model))
@@ -82,13 +88,20 @@ def EventLog(model: TeachingModel) -> None:
 
 
 def model_params(scenario_name: str) -> dict:
-    """The app's controls, with defaults and labels from the scenario it starts with."""
+    """The app's controls, with defaults and labels from the scenario it starts with.
+
+    Besides the controls, ``end_quietly`` (a fixed value, passed on every Reset): Mesa's
+    controller runs "Render Interval" steps per click of Step and per tick of Play without
+    looking at ``running`` in between, so a run that ends inside a batch would be stepped
+    again, and its refusal (``RunFinished``) would replace the page with a traceback.
+    """
     spec = load_scenario(scenario_name)
     first, second = list(spec.parties.values())[:2]
-    scenarios = list(SCENARIOS)
+    scenarios = bundled_scenarios()
     if spec.name not in scenarios:
         scenarios.insert(0, scenario_name)
     return {
+        "end_quietly": True,
         "scenario_name": {
             "type": "Select",
             "value": scenario_name if scenario_name in scenarios else spec.name,
@@ -144,17 +157,37 @@ def components() -> list:
     return [(_view_component(key), 0) for key in VIEWS] + [(EventLog, 0)]
 
 
-SCENARIO = os.environ.get("NEGSIM_APP_SCENARIO", "classroom")
-PARAMS = model_params(SCENARIO)
-model = TeachingModel(
-    scenario_name=PARAMS["scenario_name"]["value"],
-    beta_first=PARAMS["beta_first"]["value"],
-    beta_second=PARAMS["beta_second"]["value"],
-)
-page = SolaraViz(
-    model,
-    components=components(),
-    model_params=PARAMS,
-    name="negsim: two-level trade negotiations",
-    play_interval=150,
-)
+COMPONENTS = components()
+"""Made once: a component's identity is its class, so sessions and re-renders share them."""
+
+
+def start_scenario() -> str:
+    """The scenario the app starts with: the one ``negsim app`` was given, else the classroom."""
+    return os.environ.get("NEGSIM_APP_SCENARIO", "classroom")
+
+
+def first_model(params: dict) -> TeachingModel:
+    """The model a new browser session starts with: the controls' defaults, as Reset builds it."""
+    values = {k: v["value"] if isinstance(v, dict) else v for k, v in params.items()}
+    return TeachingModel(**values)
+
+
+@solara.component
+def Page() -> None:
+    """The app, one model per browser session.
+
+    Built here, not when the module loads, because Solara serves every browser tab from the
+    same module: a model made at import time would be shared, so a second tab would show
+    another student's finished run (with Play and Step on, as SolaraViz starts them) and
+    step it. ``use_memo`` keeps this session's model (and its controls, read afresh so that a new
+    file in ``configs/`` reaches the menu) across re-renders; Reset replaces it inside SolaraViz.
+    """
+    params = solara.use_memo(lambda: model_params(start_scenario()), dependencies=[])
+    model = solara.use_memo(lambda: first_model(params), dependencies=[params])
+    SolaraViz(
+        model,
+        components=COMPONENTS,
+        model_params=params,
+        name="negsim: two-level trade negotiations",
+        play_interval=150,
+    )

@@ -18,11 +18,11 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sim.errors import ScenarioError
+from sim.errors import ScenarioError, shorten
 from sim.model import NegotiationModel
 from sim.scenario import Scenario, load_scenario, with_overrides
 
-SCENARIOS = ("classroom", "usjapan_2019", "usjapan_2015")
+DEFAULT_SEED = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,38 +83,59 @@ def teaching_overrides(
     return overrides
 
 
+def app_seed(text: int | str) -> tuple[int, str | None]:
+    """The seed typed into the app, or ``DEFAULT_SEED`` and a note saying why it is not used.
+
+    A seed must be a whole number >= 0: numpy refuses negative seeds (with a traceback in the
+    page), and "7.5" or "seven" name no run. A classroom types anything, so a bad seed becomes
+    a note in the event log, not an error; the note quotes at most a few dozen characters.
+    """
+    shown = shorten(repr(text) if isinstance(text, str) else str(text), 40)
+    try:
+        value = int(str(text).strip())
+    except ValueError:  # also Python's limit on the digits of an int read from text
+        problem = "has too many digits" if str(text).strip().isdigit() else "is not a whole number"
+        return DEFAULT_SEED, f"seed {shown} {problem}: seed {DEFAULT_SEED} is used"
+    if value < 0:
+        return DEFAULT_SEED, f"seed {shown} is negative: seed {DEFAULT_SEED} is used"
+    return value, None
+
+
 class TeachingModel(NegotiationModel):
     """A negotiation run set up from the app's controls, recording the trail of offers.
 
     Args:
-        scenario_name: A bundled scenario (``SCENARIOS``) or a scenario file.
+        scenario_name: A bundled scenario (``sim.scenario.bundled_scenarios()``) or a
+            scenario file.
         seed: The run's seed; text from the app's input box is accepted if it is a whole
-            number.
+            number >= 0 (``app_seed``).
         farm_strength: Multiplier on the farm lobby's strength (see ``farm_lobby``).
         beta_first: Concession exponent of the scenario's first party (None: as scenario).
         beta_second: The same for the second party.
         election_shift_first: Weeks by which the first party's elections move.
         election_shift_second: The same for the second party.
+        end_quietly: What a step after the end of the run does: False (the default), refuse
+            with ``sim.model.RunFinished``; True (as the app asks, see ``sim.app``), nothing.
+            Either way a finished run stays as it ended.
 
     """
 
     def __init__(
         self,
         scenario_name: str = "classroom",
-        seed: int | str = 1,
+        seed: int | str = DEFAULT_SEED,
         farm_strength: float = 1.0,
         beta_first: float | None = None,
         beta_second: float | None = None,
         election_shift_first: int = 0,
         election_shift_second: int = 0,
+        end_quietly: bool = False,
     ) -> None:
         base = load_scenario(scenario_name)
         self.setup_notes: list[str] = []
-        try:
-            seed_value = int(str(seed).strip())
-        except ValueError:
-            seed_value = 1
-            self.setup_notes.append(f"seed {seed!r} is not a whole number: seed 1 is used")
+        seed_value, note = app_seed(seed)
+        if note:
+            self.setup_notes.append(note)
         overrides = teaching_overrides(
             base,
             farm_strength=farm_strength,
@@ -142,6 +163,13 @@ class TeachingModel(NegotiationModel):
         self.trail: list[TrailPoint] = []
         for note in self.setup_notes:
             self._say(note)
+        if end_quietly:
+            self._step_or_refuse = self.step
+            self.step = self._step_while_running
+
+    def _step_while_running(self) -> None:
+        if self.running:
+            self._step_or_refuse()
 
     def step(self) -> None:
         """One step of the negotiation, then the new offer's place in the utility space."""

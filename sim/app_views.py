@@ -108,8 +108,13 @@ class _TimeView(_Blitted):
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
         ax.tick_params(labelsize=7)
         for s in model.spec.summits.values():
-            ax.axvspan(s.start, (s.end or s.start) + dt.timedelta(days=1), color="#f5b041",
-                       alpha=0.35, lw=0)
+            ax.axvspan(
+                s.start,
+                (s.end or s.start) + dt.timedelta(days=1),
+                color="#f5b041",
+                alpha=0.35,
+                lw=0,
+            )
         for i, party in enumerate(model.spec.parties.values()):
             for e in party.elections.values():
                 if cal.start <= e.date <= cal.end:
@@ -171,8 +176,7 @@ class OffersView(_TimeView):
         if focal:
             ax.hlines(focal, cal.start, cal.end, color="0.55", lw=0.6, ls="-.")
         self.lines: dict[str, Any] = {
-            p: ax.plot([], [], color=_colour(i), lw=1.6)[0]
-            for i, p in enumerate(model.party_names)
+            p: ax.plot([], [], color=_colour(i), lw=1.6)[0] for i, p in enumerate(model.party_names)
         }
         # This week's offers as dots (a marker at every point would double the drawing time).
         self.heads: dict[str, Any] = {
@@ -212,12 +216,14 @@ class OffersView(_TimeView):
             line.set_data(xs, ys)
             offer = model.table.get(p)
             if days and offer is not None:
-                self.heads[p].set_data([days[-1]] * len(offer),
-                                       [j + BAND * v for j, v in enumerate(offer)])
+                self.heads[p].set_data(
+                    [days[-1]] * len(offer), [j + BAND * v for j, v in enumerate(offer)]
+                )
         if model.deal is not None:
             when = model.calendar.date_of(model.t)
-            self.deal.set_data([when] * len(model.deal),
-                               [j + BAND * v for j, v in enumerate(model.deal)])
+            self.deal.set_data(
+                [when] * len(model.deal), [j + BAND * v for j, v in enumerate(model.deal)]
+            )
         if dates:
             self.now.set_xdata([dates[-1], dates[-1]])
         return self.fig
@@ -455,3 +461,19 @@ def status_markdown(model: NegotiationModel) -> str:
         )
         return f"{head}  \n**Agreement on {out.date}**: {terms}"
     return f"{head}  \n**No agreement** ({out.ended}): {out.reason}"
+
+
+def run_over_text(model: NegotiationModel) -> str | None:
+    """None while the talks go on; once they are over, that they are, how and why, in words.
+
+    Shown as a banner above the status, because a finished run looks much like a paused one:
+    Play and Step are off, and a class must see why (and that Reset starts a new run).
+    """
+    out = model.outcome
+    if model.running or out is None:
+        return None
+    verdict = "agreement" if out.agreement else f"no agreement ({out.ended})"
+    return (
+        f"The run is over: {verdict} in week {out.step} ({out.date}); {out.reason}. "
+        "Press Reset to start a new run."
+    )

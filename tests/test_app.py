@@ -2,26 +2,43 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
+import re
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
 import pytest
 
 import sim
-from sim.app_model import SCENARIOS, TeachingModel, farm_lobby, teaching_overrides
-from sim.app_views import VIEWS, event_log_markdown, status_markdown
+from sim.app_model import TeachingModel, app_seed, farm_lobby, teaching_overrides
+from sim.app_views import VIEWS, event_log_markdown, run_over_text, status_markdown
 from sim.errors import ScenarioError
+from sim.model import NegotiationModel, RunFinished
+from sim.scenario import bundled_scenarios
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = Path(os.environ.get("NEGSIM_TEST_ARTIFACTS", ROOT / "test-artifacts"))
+LINUX = sys.platform.startswith("linux")
+
+
+def need(module: str):
+    """Import ``module`` or skip, except in CI, where a missing test tool is a failure."""
+    try:
+        return __import__(module, fromlist=["_"])
+    except ImportError:
+        if os.environ.get("CI"):
+            pytest.fail(f"{module} is not installed: CI must install the test extra")
+        pytest.skip(f"{module} is not installed")
 
 
 # --- the model behind the app ---------------------------------------------------------------
@@ -68,10 +85,45 @@ def test_farm_strength_scales_a_drawn_strength():
     )
 
 
-def test_a_bad_seed_is_reported_in_the_log_not_raised():
-    model = TeachingModel("classroom", seed="seven")
+@pytest.mark.parametrize(
+    ("typed", "problem"),
+    [("seven", "not a whole number"), ("7.5", "not a whole number"), ("-3", "negative"),
+     (-3, "negative"), ("9" * 5000, "too many digits")],
+)  # fmt: skip
+def test_a_bad_seed_is_reported_in_the_log_not_raised(typed, problem):
+    model = TeachingModel("classroom", seed=typed)
     assert model.seed == 1
-    assert "not a whole number" in model.log[0][2]
+    note = model.log[0][2]
+    assert problem in note and "seed 1 is used" in note and len(note) < 120
+
+
+def test_seeds_are_whole_numbers_from_zero():
+    assert app_seed(" 0 ") == (0, None)
+    assert app_seed("12") == (12, None)
+    assert app_seed(str(2**70)) == (2**70, None)  # numpy takes any size
+
+
+def test_a_finished_model_refuses_to_step():
+    model = TeachingModel("classroom", seed=1)
+    while model.running:
+        model.step()
+    before = (model.steps, model.outcome.to_dict(), len(model.trail), len(model.log))
+    with pytest.raises(RunFinished, match="the run is over"):
+        model.step()
+    assert (model.steps, model.outcome.to_dict(), len(model.trail), len(model.log)) == before
+
+
+def test_the_app_model_ends_a_batch_of_steps_quietly():
+    # Mesa's controller runs "Render Interval" steps per click without looking at `running`:
+    # the app's model must end the batch, unchanged, instead of failing the page.
+    plain = TeachingModel("classroom", seed=2)
+    while plain.running:
+        plain.step()
+    model = TeachingModel(scenario_name="classroom", seed="2", end_quietly=True)
+    for _ in range(plain.steps + 10):
+        model.step()
+    assert not model.running and model.steps == plain.steps
+    assert model.outcome.to_dict() == plain.outcome.to_dict()
 
 
 def test_trail_records_each_tabled_offer_for_both_sides():
@@ -89,7 +141,7 @@ def test_trail_records_each_tabled_offer_for_both_sides():
 # --- the views ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", SCENARIOS)
+@pytest.mark.parametrize("name", bundled_scenarios())
 def test_views_follow_a_whole_run(name):
     model = TeachingModel(name, seed=1)
     views = {key: cls(model) for key, cls in VIEWS.items()}
@@ -165,8 +217,62 @@ def test_event_log_and_status_speak_plainly():
     assert ("Agreement on" in status_markdown(model)) == model.outcome.agreement
 
 
+def test_the_status_says_when_and_why_the_run_is_over():
+    model = TeachingModel("classroom", seed=1)
+    assert run_over_text(model) is None
+    while model.running:
+        model.step()
+        assert (run_over_text(model) is None) == model.running
+    text = run_over_text(model)
+    assert text.startswith("The run is over: agreement in week ")
+    assert model.outcome.reason in text and "Reset" in text
+
+
+# --- the app module -------------------------------------------------------------------------
+
+
+def test_the_menu_lists_every_bundled_scenario(tmp_path, monkeypatch):
+    need("solara")
+    import sim.scenario
+    from sim.app import model_params
+
+    for name in bundled_scenarios():
+        shutil.copy(ROOT / "configs" / f"{name}.yaml", tmp_path)
+    shutil.copy(ROOT / "configs" / "classroom.yaml", tmp_path / "zz_new_class.yaml")
+    monkeypatch.setattr(sim.scenario, "REPO_CONFIGS", tmp_path)
+    menu = model_params("classroom")["scenario_name"]
+    assert menu["values"] == bundled_scenarios() and "zz_new_class" in menu["values"]
+    assert menu["value"] == "classroom"
+
+
+def test_every_control_is_a_parameter_of_the_model():
+    need("solara")
+    from mesa.visualization.solara_viz import _check_model_params
+
+    from sim.app import first_model, model_params
+
+    for name in bundled_scenarios():
+        params = model_params(name)
+        _check_model_params(TeachingModel.__init__, params)  # Mesa's own check, on Reset
+        model = first_model(params)
+        assert model.spec.name == name and model.steps == 0 and model.running
+        while model.running:
+            model.step()
+        model.step()  # as Mesa's controller may: the app's model ends quietly
+
+
+def test_no_model_is_built_when_the_app_loads():
+    # A model made at import time is shared by every browser tab (one tab's finished run
+    # showed up in the next, with Play and Step on): each session builds its own (Page).
+    need("solara")
+    import sim.app
+
+    assert not [k for k, v in vars(sim.app).items() if isinstance(v, NegotiationModel)]
+    assert callable(sim.app.Page)
+
+
 def test_legend_html_escapes_labels():
-    pytest.importorskip("solara")
+    need("solara")
     from sim.app import legend_html
 
     out = legend_html([("#123456", "dashed", "<b>A & B</b>")])
@@ -176,31 +282,119 @@ def test_legend_html_escapes_labels():
 # --- the launcher ---------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
+def _free_port(host: str = "127.0.0.1") -> int:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family) as s:
+        s.bind((host, 0))
         return s.getsockname()[1]
 
 
+def _ipv6_loopback() -> bool:
+    try:
+        with socket.socket(socket.AF_INET6) as s:
+            s.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
+def _negsim_app(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "sim.cli", "app", *args],
+        capture_output=True, text=True, timeout=timeout,
+    )  # fmt: skip
+
+
 def test_app_rejects_a_missing_scenario_in_one_line(tmp_path):
-    done = subprocess.run(
-        [sys.executable, "-m", "sim.cli", "app", str(tmp_path / "nope.yaml")],
-        capture_output=True, text=True, timeout=120,
-    )
+    done = _negsim_app(str(tmp_path / "nope.yaml"))
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and "nope.yaml" in done.stderr
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.parametrize(
+    ("args", "blamed", "words"),
+    [
+        (["--port", "70000"], "--port", "must be 1-65535, not 70000"),
+        (["--port", "0"], "--port", "must be 1-65535, not 0"),
+        (["--port", "-5"], "--port", "must be 1-65535, not -5"),
+        (["--host", "no-such-host.invalid"], "--host", "cannot resolve 'no-such-host.invalid'"),
+        (["--host", "192.0.2.1"], "--host", "not an address here"),  # TEST-NET: not ours
+    ],
+)
+def test_app_refuses_bad_input_in_one_line(args, blamed, words, capsys):
+    need("solara")
+    from sim.cli import main
+
+    assert main(["app", "classroom", *args]) == 2
+    out, err = capsys.readouterr()
+    assert err.count("\n") == 1 and f"negsim: error: {blamed}: " in err and words in err
+    assert out == ""  # nothing started, no address printed
+
+
 def test_app_rejects_a_busy_port():
-    from sim.app_server import check_port
+    from sim.app_server import check_listen
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         s.listen()
         port = s.getsockname()[1]
-        with pytest.raises(ScenarioError, match="--port"):
-            check_port("127.0.0.1", port)
+        with pytest.raises(ScenarioError, match=r"--port: cannot listen on 127\.0\.0\.1"):
+            check_listen("127.0.0.1", port)
+
+
+@pytest.mark.skipif(not _ipv6_loopback(), reason="this machine has no IPv6 loopback")
+def test_the_ipv6_loopback_is_a_host_like_any_other():
+    from sim.app_server import browse_url, check_listen, exposed
+
+    port = _free_port("::1")
+    addresses = check_listen("::1", port)  # was refused, and blamed on --port
+    assert addresses[0][0] == socket.AF_INET6 and not exposed(addresses)
+    assert browse_url("::1", port) == f"http://[::1]:{port}"
+    with socket.socket(socket.AF_INET6) as s:
+        s.bind(("::1", port))
+        s.listen()
+        with pytest.raises(ScenarioError, match=r"--port: cannot listen on \[::1\]"):
+            check_listen("::1", port)
+
+
+class _FakeServer:
+    """Stands in for the Solara process: serve() starts it and it exits at once."""
+
+    def __init__(self, command, **kwargs):
+        self.command = command
+
+    def poll(self):
+        return 0
+
+    def wait(self, timeout=None):
+        return 0
+
+
+@pytest.mark.parametrize(
+    ("host", "warned"),
+    [("127.0.0.1", False), ("localhost", False), ("0.0.0.0", True), ("::", True)],
+)
+def test_an_address_other_machines_can_reach_is_served_with_a_warning(
+    host, warned, monkeypatch, capsys, tmp_path
+):
+    need("solara")
+    import sim.app_server
+
+    if ":" in host and not _ipv6_loopback():
+        pytest.skip("this machine has no IPv6")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(sim.app_server.subprocess, "Popen", _FakeServer)
+    port = _free_port()
+    assert sim.app_server.serve("classroom", host=host, port=port) == 0
+    out, err = capsys.readouterr()
+    local = "[::1]" if ":" in host else ("localhost" if host == "localhost" else "127.0.0.1")
+    assert f"open http://{local}:{port} " in out
+    if warned:
+        assert err.count("\n") == 1 and "warning" in err and "other machines" in err
+        assert f"listening on {host}," in err
+    else:
+        assert err == ""
 
 
 def test_asset_cache_holds_every_shipped_file(tmp_path):
@@ -211,6 +405,191 @@ def test_asset_cache_holds_every_shipped_file(tmp_path):
     assert shipped, "the offline web assets are missing from the package"
     assert all((cache / rel).is_file() for rel in shipped)
     assert (cache / "requirejs@2.3.6" / "require.js").stat().st_size > 10_000
+    stale = cache / "requirejs@2.3.6" / "require.js"
+    stale.write_bytes(b"x" * stale.stat().st_size)  # same size, other content: replaced
+    asset_cache(tmp_path)
+    assert stale.read_bytes() == (ASSETS / "requirejs@2.3.6" / "require.js").read_bytes()
+
+
+# --- the server process ---------------------------------------------------------------------
+
+DEAD_CDN = "http://127.0.0.1:9/npm/"
+"""Where the server's CDN proxy is sent in tests: nowhere (a new user may be offline), so a
+file the page needs and negsim does not ship fails the test instead of being downloaded."""
+
+
+def fresh_environment(home: Path) -> dict[str, str]:
+    """The environment of a user who never ran negsim: empty home and cache, no CDN."""
+    env = dict(os.environ)
+    env.update(
+        HOME=str(home), XDG_CACHE_HOME=str(home / ".cache"), XDG_CONFIG_HOME=str(home / ".config"),
+        SOLARA_ASSETS_CDN=DEAD_CDN, PYTHONUNBUFFERED="1",
+    )  # fmt: skip
+    for key in ("SOLARA_ASSETS_PROXY_CACHE_DIR", "MPLCONFIGDIR"):
+        env.pop(key, None)
+    return env
+
+
+class App:
+    """``negsim app`` started as a user starts it, on a free port, in its own session."""
+
+    def __init__(self, home: Path, *args: str) -> None:
+        self.home = home
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}/"
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "sim.cli", "app", *args, "--port", str(self.port)],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            start_new_session=True, env=fresh_environment(home),
+        )  # fmt: skip
+
+    @property
+    def cache(self) -> Path:
+        return self.home / ".cache" / "negsim" / "solara-cdn"
+
+    def wait_until_serving(self, timeout: float = 120) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(self.url, timeout=5) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    self.close()
+                    pytest.fail(f"negsim app did not start:\n{self.output}")
+                time.sleep(0.3)
+
+    def server_pids(self) -> list[int]:
+        """The processes negsim app started (the Solara server)."""
+        return _children(self.proc.pid)
+
+    def close(self) -> None:
+        """Stop whatever is left of it (the test has checked what it wanted)."""
+        for pid in [self.proc.pid, *self.server_pids()]:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        try:
+            self.output, _ = self.proc.communicate(timeout=20)
+        except ValueError:  # already read
+            self.proc.wait()
+
+    output = ""
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _gone(pid: int) -> bool:
+    """Whether the process has exited (a zombie waiting for a reaper has exited)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) != 0
+
+
+def _wait_for(condition, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return condition()
+
+
+@pytest.fixture(scope="module")
+def process_home(tmp_path_factory):
+    """One home for the process tests (matplotlib builds its font cache there once)."""
+    return tmp_path_factory.mktemp("process-home")
+
+
+@pytest.mark.skipif(not LINUX, reason="reads /proc")
+def test_sigterm_to_negsim_app_stops_its_server(process_home):
+    need("solara")
+    app = App(process_home, "classroom")
+    try:
+        app.wait_until_serving()
+        servers = app.server_pids()
+        assert len(servers) == 1
+        os.kill(app.proc.pid, signal.SIGTERM)  # to negsim alone, not its process group
+        assert app.proc.wait(timeout=30) == 128 + signal.SIGTERM
+        assert _gone(servers[0]), "the server outlived negsim app"
+        assert _wait_for(lambda: _port_free(app.port), 5)
+    finally:
+        app.close()
+    assert "Traceback" not in app.output
+
+
+def _signal_once_handled(sig: int) -> None:
+    """Send ``sig`` to this process once something other than the default handles it."""
+    before = signal.getsignal(sig)
+
+    def send() -> None:
+        deadline = time.monotonic() + 10
+        while signal.getsignal(sig) is before and time.monotonic() < deadline:
+            time.sleep(0.01)
+        os.kill(os.getpid(), sig)
+
+    threading.Thread(target=send, daemon=True).start()
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="no SIGHUP here")
+@pytest.mark.parametrize(("sig", "code"), [("SIGHUP", 128 + 1), ("SIGINT", 0), ("SIGTERM", 143)])
+def test_every_stopping_signal_is_passed_on_to_the_server(sig, code):
+    # The launcher's loop, with `sleep` standing in for the server (as fast as a test can be).
+    from sim.app_server import supervise
+
+    server = subprocess.Popen(["sleep", "60"])
+    before = signal.getsignal(getattr(signal, sig))
+    _signal_once_handled(getattr(signal, sig))
+    assert supervise(server, timeout=5) == code
+    assert server.returncode == -signal.SIGTERM  # told to stop, and waited for
+    assert signal.getsignal(getattr(signal, sig)) is before  # handlers put back
+
+
+def test_a_server_that_will_not_stop_is_killed():
+    from sim.app_server import supervise
+
+    stubborn = subprocess.Popen(
+        [sys.executable, "-c", "import signal, time; signal.signal(signal.SIGTERM, "
+         "signal.SIG_IGN); print('ready', flush=True); time.sleep(60)"],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert stubborn.stdout.readline() == "ready\n"
+    started = time.monotonic()
+    _signal_once_handled(signal.SIGTERM)
+    assert supervise(stubborn, timeout=1.0) == 128 + signal.SIGTERM
+    assert stubborn.returncode == -signal.SIGKILL and time.monotonic() - started < 5
+
+
+@pytest.mark.skipif(not LINUX, reason="the parent-death signal is Linux's")
+def test_the_server_dies_with_a_killed_negsim_app(process_home):
+    need("solara")
+    app = App(process_home, "classroom")
+    try:
+        app.wait_until_serving()
+        servers = app.server_pids()
+        assert len(servers) == 1
+        os.kill(app.proc.pid, signal.SIGKILL)  # no handler runs: the kernel tells the child
+        app.proc.wait(timeout=10)
+        assert _wait_for(lambda: _gone(servers[0]), 15), "the server outlived negsim app"
+        assert _wait_for(lambda: _port_free(app.port), 5)
+    finally:
+        app.close()
 
 
 # --- the page in a browser ------------------------------------------------------------------
@@ -220,44 +599,32 @@ CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]  # fmt: skip
+CDN_PATH = "/_solara/cdn/"
 
 
 @pytest.fixture(scope="module")
-def app_url():
-    """``negsim app classroom`` on a free port, as a user starts it."""
-    pytest.importorskip("solara")
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "sim.cli", "app", "classroom", "--port", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 90
+def app(tmp_path_factory):
+    """``negsim app classroom`` as a new user starts it: empty home and cache, no internet."""
+    need("solara")
+    home = tmp_path_factory.mktemp("fresh-home")
+    started = App(home, "classroom")
     try:
-        while True:
-            try:
-                with urllib.request.urlopen(url, timeout=5) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    out = proc.stdout.read() if proc.stdout else ""
-                    pytest.fail(f"negsim app did not start:\n{out}")
-                time.sleep(0.5)
-        yield url
+        started.wait_until_serving()
+        yield started
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
+        os.killpg(started.proc.pid, signal.SIGTERM)
         try:
-            out, _ = proc.communicate(timeout=20)
+            started.output, _ = started.proc.communicate(timeout=20)
         except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            out, _ = proc.communicate()
-        assert f"open http://127.0.0.1:{port}" in out
+            os.killpg(started.proc.pid, signal.SIGKILL)
+            started.output, _ = started.proc.communicate()
+    assert f"open http://127.0.0.1:{started.port}" in started.output
+    assert "Traceback" not in started.output, started.output
 
 
 @pytest.fixture(scope="module")
 def browser():
-    playwright = pytest.importorskip("playwright.sync_api")
+    playwright = need("playwright.sync_api")
     if not Path(CHROMIUM).exists():
         if os.environ.get("CI"):
             pytest.fail(f"Chromium not found at {CHROMIUM}: CI must install Debian's chromium")
@@ -266,6 +633,44 @@ def browser():
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield b
         b.close()
+
+
+class Watched:
+    """A page in its own browser context (a browser session), with everything that failed.
+
+    Any failed request (refused, aborted, 4xx or 5xx), console error or uncaught exception is
+    a failure: a missing asset or a broken widget shows up here, not only as a blank page.
+    """
+
+    def __init__(self, browser) -> None:
+        self.context = browser.new_context(viewport={"width": 1400, "height": 1100})
+        self.page = self.context.new_page()
+        self.errors: list[str] = []
+        self.requests: list[str] = []
+        page = self.page
+        page.on("request", lambda r: self.requests.append(r.url))
+        page.on("requestfailed", lambda r: self.errors.append(f"failed: {r.url} ({r.failure})"))
+        page.on("response", lambda r: r.status >= 400 and self.errors.append(f"{r.status} {r.url}"))
+        page.on("console", lambda m: m.type == "error" and self.errors.append(f"console: {m.text}"))
+        page.on("pageerror", lambda exc: self.errors.append(f"page error: {exc}"))
+
+    def open(self, url: str) -> None:
+        self.page.goto(url)
+        self.page.get_by_role("button", name="Step").wait_for(timeout=60_000)
+
+    def cdn_files(self) -> set[str]:
+        """The files the page asked Solara's CDN proxy for (paths under the CDN)."""
+        return {
+            urllib.parse.unquote(urllib.parse.urlsplit(url).path).split(CDN_PATH, 1)[1]
+            for url in self.requests
+            if CDN_PATH in url
+        }
+
+    def close(self) -> None:
+        body = self.page.inner_text("body")
+        self.context.close()
+        assert "Traceback" not in body and "error in" not in body, body[-1500:]
+        assert not self.errors, self.errors
 
 
 IMAGES_JS = """async () => Promise.all([...document.querySelectorAll('img')]
@@ -307,17 +712,67 @@ def _wait_for_images_to_change(page, before: list[str], timeout: float = 60.0) -
     raise AssertionError("the views did not change")
 
 
-def test_the_page_steps_plays_and_takes_a_new_setting(app_url, browser):
-    page = browser.new_page(viewport={"width": 1400, "height": 1100})
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(f"page error: {exc}"))
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)
-    page.goto(app_url)
+PLAY_INTERVAL, RENDER_INTERVAL, FARM = 0, 1, 2  # the sliders, in the order of the sidebar
+
+
+def _slider_value(page, index: int) -> float:
+    return float(page.locator("div[role=slider]").nth(index).get_attribute("aria-valuenow"))
+
+
+def _slide_to(page, index: int, done, timeout: float = 30.0) -> float:
+    """Press ArrowRight on a slider until ``done(value)``; the value.
+
+    One press at a time, focusing each time: a re-render (a step arriving) can take the focus.
+    """
+    slider = page.locator("div[role=slider]").nth(index)
+    deadline = time.monotonic() + timeout
+    while not done(value := _slider_value(page, index)):
+        assert time.monotonic() < deadline, f"slider {index} stuck at {value}"
+        slider.focus()
+        page.keyboard.press("ArrowRight")
+    return value
+
+
+def _reset_until(page, expected: str, timeout: float = 30.0) -> None:
+    """Click Reset until the page shows ``expected``.
+
+    A control's new value reaches the server a moment after the browser shows it: a Reset
+    clicked in between builds the model with the old value, and clicking again is harmless.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        page.get_by_role("button", name="Reset").click()
+        retry = time.monotonic() + 3
+        while time.monotonic() < retry:
+            if expected in page.inner_text("body"):
+                return
+            time.sleep(0.2)
+        assert time.monotonic() < deadline, page.inner_text("body")[-1500:]
+
+
+def _shipped() -> set[str]:
+    from sim.app_server import ASSETS
+
+    return {p.relative_to(ASSETS).as_posix() for p in ASSETS.rglob("*") if p.is_file()}
+
+
+def _assert_served_offline(tab: Watched, app: App) -> None:
+    """Every file the page loaded through the CDN proxy ships with negsim; none was fetched."""
+    asked = tab.cdn_files()
+    assert asked, "the page loaded nothing through Solara's CDN proxy"
+    assert not asked - _shipped(), f"not shipped with negsim: {sorted(asked - _shipped())}"
+    cached = {p.relative_to(app.cache).as_posix() for p in app.cache.rglob("*") if p.is_file()}
+    assert cached == _shipped(), f"fetched, not shipped: {sorted(cached - _shipped())}"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "app-cdn-files.txt").write_text("".join(f"{f}\n" for f in sorted(asked)))
+
+
+def test_the_page_steps_plays_and_takes_a_new_setting(app, browser):
+    tab = Watched(browser)
+    page = tab.page
+    tab.open(app.url)
     step = page.get_by_role("button", name="Step")
-    step.wait_for(timeout=60_000)
-    page.get_by_role("button", name="Reset").click()  # the model is shared between sessions
-    _wait_for_time(page, 0.0, exact=True)
+    _wait_for_time(page, 0.0, exact=True)  # a new session starts a new model
     page.wait_for_function("document.querySelectorAll('img').length >= 4", timeout=30_000)
     images = _images(page)
     assert len(images) >= 4
@@ -335,30 +790,58 @@ def test_the_page_steps_plays_and_takes_a_new_setting(app_url, browser):
     images = _wait_for_images_to_change(page, images)
 
     # A slider: the farm lobby twice as strong, applied on Reset.
-    slider = page.locator("div[role=slider]").nth(2)  # play interval, render interval, farm
-    before = float(slider.get_attribute("aria-valuenow"))
-    slider.focus()
-    for _ in range(3):
-        page.keyboard.press("ArrowRight")
-    after = float(slider.get_attribute("aria-valuenow"))
-    assert after > before
-    page.get_by_role("button", name="Reset").click()
-    expected = f"lobbies.farmers.strength={round(after, 9):g}"
-    deadline = time.monotonic() + 30
-    while expected not in page.inner_text("body"):
-        assert time.monotonic() < deadline, page.inner_text("body")[-1500:]
-        time.sleep(0.2)
+    before = _slider_value(page, FARM)
+    after = _slide_to(page, FARM, lambda value: value >= before + 0.25)
+    _reset_until(page, f"lobbies.farmers.strength={round(after, 9):g}")
     _wait_for_time(page, 0.0, exact=True)
     step.click()
     _wait_for_time(page, 1.0)
     _wait_for_images_to_change(page, images)
 
+    # A negative seed: a note, seed 1, no traceback.
+    seed = page.get_by_label("Seed")
+    seed.fill("-4")
+    seed.press("Enter")
+    _reset_until(page, "seed '-4' is negative: seed 1 is used")
+    _wait_for_time(page, 0.0, exact=True)
+
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "app.png"), full_page=True)
-    body = page.inner_text("body")
-    assert "Traceback" not in body and "error in visualization" not in body
-    assert not errors, errors
-    page.close()
+    _assert_served_offline(tab, app)
+    tab.close()
+
+
+def test_each_tab_has_its_own_model_and_a_finished_run_stays_finished(app, browser):
+    first = Watched(browser)
+    first.open(app.url)
+    page = first.page
+    # Five steps per tick: the run ends inside a batch, which must end it quietly.
+    assert _slide_to(page, RENDER_INTERVAL, lambda value: value >= 5) == 5
+    page.get_by_role("button", name="▶").click()
+    page.get_by_text("The run is over: agreement in week").first.wait_for(timeout=90_000)
+    steps = _time_shown(page)
+    play = page.get_by_role("button", name=re.compile("^(▶|❚❚)$"))
+    assert page.get_by_role("button", name="Step").is_disabled() and play.is_disabled()
+    assert "a deal was agreed and ratified by every side" in page.inner_text("body")
+
+    # A second tab opened now starts its own run, at step 0, with Play and Step on.
+    second = Watched(browser)
+    second.open(app.url)
+    other = second.page
+    assert _time_shown(other) == 0.0
+    assert other.get_by_role("button", name="Step").is_enabled()
+    assert other.get_by_role("button", name="▶").is_enabled()
+    assert "The run is over" not in other.inner_text("body")
+    other.get_by_role("button", name="Step").click()
+    _wait_for_time(other, 1.0)
+
+    # The first tab's run is as it ended.
+    time.sleep(0.5)
+    assert _time_shown(page) == steps
+    assert "The run is over: agreement" in page.inner_text("body")
+    _assert_served_offline(second, app)
+    second.close()
+    first.close()
 
 
 def test_app_without_its_extra_says_how_to_install_it(monkeypatch, capsys):
