@@ -453,3 +453,67 @@ def test_panels_draw_on_a_given_axis(grid_dir):
     assert sp.plot_agreement(ax=ax, results=res, path=STRENGTH) is ax
     assert ax.get_ylabel() and ax.get_xlabel().startswith(STRENGTH)
     plt.close(fig)
+
+
+# --- data that cannot be plotted: one line, never a misleading chart -----------------------------
+
+
+def test_an_outcome_recorded_as_nulls_is_refused_not_drawn_as_zero(grid_dir, tmp_path, capsys):
+    from sim.cli import main
+
+    res = sp.load(grid_dir)
+    runs = res.runs.copy()
+    runs["agreement"] = None  # as `outcomes: []` once stored it: a column of nulls
+    blank = sp.Results(res.dir, res.manifest, runs, res.points, None, res.scenario)
+    for kind in ("agreement", "dates", "concessions", "utility"):
+        with pytest.raises(sp.SkipPlot, match="did not record agreement"):
+            sp.plot_kind(blank, kind, tmp_path / f"{kind}.png")
+    folder = tmp_path / "blank"
+    shutil.copytree(grid_dir, folder, ignore=shutil.ignore_patterns("plots"))
+    for part in (folder / "runs").glob("part-*.parquet"):
+        frame = pd.read_parquet(part)
+        frame["agreement"] = pd.array([None] * len(frame), dtype="boolean")
+        frame.to_parquet(part, index=False)
+    assert main(["plot", str(folder), "--kind", "agreement"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "nothing to plot" in err and "agreement" in err
+    assert not (folder / "plots" / "agreement.png").exists()
+
+
+def test_the_sobol_plot_refuses_data_that_cannot_give_indices(sobol_dir, tmp_path):
+    res = sp.load(sobol_dir)
+    broken = res.runs.copy()
+    broken.loc[broken["point"] % 16 >= 6, "error"] = "RuntimeError: boom"  # 6 usable base rows
+    few = sp.Results(res.dir, res.manifest, broken, res.points, None, res.scenario)
+    with pytest.raises(sp.SkipPlot, match=r"at least 8 base rows .* this sweep has 6 of 16"):
+        sp.plot_kind(few, "sobol", tmp_path / "sobol.png")
+    one = json.loads(json.dumps(res.manifest))
+    one["sobol"] = {"n": 1, "d": 2}  # a one-sample design: its chart would be empty
+    single = sp.Results(res.dir, one, res.runs[res.runs["point"] < 4], res.points, None,
+                        res.scenario)  # fmt: skip
+    with pytest.raises(sp.SkipPlot, match="at least 8 base rows"):
+        sp.plot_kind(single, "sobol", tmp_path / "sobol.png")
+    assert not (tmp_path / "sobol.png").exists()
+
+
+@pytest.mark.parametrize(
+    ("damage", "words"),
+    [
+        (lambda f: (f / "runs" / "part-000001.parquet").write_bytes(b"PAR1 cut"), "damaged"),
+        (lambda f: (f / "manifest.json").write_text('{"sobol": {"n": "16", "d": 2}}'), "sobol.n"),
+        (lambda f: (f / "manifest.json").write_text('{"parameters": {"a": 1}}'), "parameters"),
+        (lambda f: (f / "manifest.json").write_text("[1, 2]"), "not a sweep manifest"),
+        (lambda f: (f / "points.parquet").write_bytes(b"x"), "points.parquet"),
+    ],
+)
+def test_a_damaged_folder_is_one_line(grid_dir, tmp_path, capsys, damage, words):
+    from sim.cli import main
+
+    folder = tmp_path / "damaged"
+    shutil.copytree(grid_dir, folder, ignore=shutil.ignore_patterns("plots"))
+    damage(folder)
+    with pytest.raises(sp.SweepDataError, match=words.replace(".", r"\.")):
+        sp.load(folder)
+    assert main(["plot", str(folder)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and words in err and "Traceback" not in err

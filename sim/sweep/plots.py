@@ -19,8 +19,9 @@ Runs that raised (``error`` set) are left out of every statistic; figures say ho
 
 from __future__ import annotations
 
-import json
+import contextlib
 import math
+import os
 import re
 import textwrap
 import warnings
@@ -77,6 +78,8 @@ OUTCOME_LABELS = {
 
 ELECTION_DATE = re.compile(r"^parties\.([^.]+)\.elections\.([^.]+)\.date$")
 MAX_ECDF_LEVELS = 8
+MIN_SOBOL_ROWS = 8
+"""Fewest complete base rows from which the Sobol' figure draws indices (as a spec's minimum)."""
 
 
 class SweepDataError(ValueError):
@@ -177,38 +180,63 @@ class Results:
         return PARTY_COLOURS[k % len(PARTY_COLOURS)]
 
 
+def _read_parquet(path: Path) -> pd.DataFrame:
+    from sim.sweep.store import READ_ERRORS
+
+    try:
+        return pd.read_parquet(path)
+    except READ_ERRORS as exc:
+        problem = " ".join(f"{type(exc).__name__}: {exc}".split())[:160]
+        raise SweepDataError(
+            f"{path}: damaged ({problem}); run the sweep's command again: it moves damaged"
+            " parts aside and runs their batches again"
+        ) from None
+
+
 def _read_parts(folder: Path) -> pd.DataFrame | None:
     parts = sorted(folder.glob("part-*.parquet")) if folder.is_dir() else []
     if not parts:
         return None
-    frames = [pd.read_parquet(p) for p in parts]
+    frames = [_read_parquet(p) for p in parts]
     frames = [f for f in frames if len(f)]
     if not frames:
         return None
     return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
 
 
+def _is_file(path: str) -> bool:
+    try:
+        return Path(path).is_file()
+    except (OSError, ValueError):  # a name no file system allows
+        return False
+
+
 def load(dir: str | Path) -> Results:
     """Read a sweep folder.
 
     Raises:
-        SweepDataError: no ``manifest.json``, unreadable JSON, or no runs yet.
+        SweepDataError: no ``manifest.json``, unreadable JSON or of the wrong shape, a damaged
+            part, or no runs yet.
 
     """
+    from sim.errors import ScenarioError
+    from sim.sweep.store import read_manifest
+
     folder = Path(dir)
-    manifest_path = folder / "manifest.json"
-    if not manifest_path.is_file():
-        raise SweepDataError(f"{folder}: not a sweep folder (no manifest.json)")
     try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise SweepDataError(f"{manifest_path}: cannot read: {exc}") from None
+        manifest = read_manifest(folder)
+    except ScenarioError as exc:
+        raise SweepDataError(str(exc)) from None
+    if manifest is None:
+        raise SweepDataError(f"{folder}: not a sweep folder (no manifest.json)")
     runs = _read_parts(folder / "runs")
     if runs is None:
         raise SweepDataError(f"{folder}: no runs yet (runs/part-*.parquet is empty or missing)")
+    if "run_id" not in runs or "point" not in runs:
+        raise SweepDataError(f"{folder}: runs/ lacks the run_id and point columns")
     runs = runs.sort_values("run_id", kind="stable").reset_index(drop=True)
     points_path = folder / "points.parquet"
-    points = pd.read_parquet(points_path) if points_path.is_file() else None
+    points = _read_parquet(points_path) if points_path.is_file() else None
     series = _read_parts(folder / "timeseries")
     if series is not None:
         series = series.sort_values(["run_id", "step"], kind="stable").reset_index(drop=True)
@@ -216,10 +244,9 @@ def load(dir: str | Path) -> Results:
     path = manifest.get("scenario_path") or (manifest.get("spec") or {}).get("scenario")
     if not path:
         problem = "the manifest names no scenario"
-    elif not Path(path).is_file():
+    elif not _is_file(path):
         problem = f"scenario file not found: {path}"
     else:
-        from sim.errors import ScenarioError
         from sim.scenario import load_scenario
 
         try:
@@ -1321,7 +1348,10 @@ def plot_trajectory(ax: Any, results: Results, sector: str) -> Any:
 
 def plot_sobol(ax: Any, results: Results, outcome: str = "agreement", **kwargs: Any) -> Any:
     """Bars of first-order (S1) and total (ST) Sobol' indices per parameter, with CIs."""
-    table = sobol_table(results, outcome, **kwargs)
+    return _draw_sobol(ax, results, outcome, sobol_table(results, outcome, **kwargs))
+
+
+def _draw_sobol(ax: Any, results: Results, outcome: str, table: pd.DataFrame) -> Any:
     x = np.arange(len(table))
     w = 0.38
     for off, key, colour, label in (
@@ -1408,12 +1438,15 @@ def _figure(width: float, height: float) -> Figure:
 
 
 def _need_runs(results: Results, *columns: str) -> None:
-    """Skip unless there are completed runs with these outcome columns."""
-    missing = [c for c in columns if c not in results.runs]
-    if missing:
-        raise SkipPlot(f"the sweep did not record {', '.join(missing)} (see the spec's outcomes)")
+    """Skip unless there are completed runs with values in these outcome columns.
+
+    A column of nulls is as good as missing: drawn, it would read as 0% agreement.
+    """
     if results.ok.empty:
         raise SkipPlot("no completed run (every run failed or none ran yet)")
+    missing = [c for c in columns if c not in results.runs or results.ok[c].isna().all()]
+    if missing:
+        raise SkipPlot(f"the sweep did not record {', '.join(missing)} (see the spec's outcomes)")
 
 
 def figure_agreement(results: Results) -> Figure:
@@ -1585,13 +1618,24 @@ def figure_sobol(results: Results) -> Figure:
     """Sobol' indices of agreement and of the step at which talks ended."""
     if results.design != "sobol" or not results.manifest.get("sobol"):
         raise SkipPlot(f"Sobol' indices need a sobol design (this sweep: {results.design})")
-    outcomes = [o for o in ("agreement", "step") if o in results.runs]
+    _need_runs(results)
+    outcomes = [
+        o for o in ("agreement", "step") if o in results.runs and results.ok[o].notna().any()
+    ]
     if not outcomes:
         raise SkipPlot("the sweep recorded neither agreement nor step (see the spec's outcomes)")
-    _need_runs(results)
+    tables = {o: sobol_table(results, o) for o in outcomes}
+    usable = min(int(t["n"].iloc[0]) for t in tables.values())
+    if usable < MIN_SOBOL_ROWS:
+        n, d = int(results.manifest["sobol"]["n"]), int(results.manifest["sobol"]["d"])
+        raise SkipPlot(
+            f"Sobol' indices need at least {MIN_SOBOL_ROWS} base rows whose {d + 2} points all"
+            f" have a completed run; this sweep has {usable} of {n}"
+            + (" (finish the sweep)" if usable < n else "")
+        )
     fig = _figure(6 * len(outcomes), 5.4)
     for ax, outcome in zip(np.atleast_1d(fig.subplots(1, len(outcomes))), outcomes, strict=True):
-        plot_sobol(ax, results, outcome)
+        _draw_sobol(ax, results, outcome, tables[outcome])
     sob = results.manifest["sobol"]
     _title(
         fig,
@@ -1651,11 +1695,27 @@ def plot_kind(results: Results, kind: str, path: str | Path) -> Path:
         with plt.rc_context(STYLE):
             fig = KINDS[kind](results)
             path.parent.mkdir(parents=True, exist_ok=True)
-            fig.savefig(path, dpi=DPI)
+            _save_whole(fig, path)
     finally:
         for num in set(plt.get_fignums()) - before:
             plt.close(num)
     return path
+
+
+def _save_whole(fig: Figure, path: Path) -> None:
+    """Write the PNG whole or not at all: a full disk must not leave half an image.
+
+    Raises:
+        OSError: the write failed (nothing is left at ``path`` or beside it).
+    """
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        fig.savefig(tmp, dpi=DPI, format=path.suffix.lstrip(".") or "png")
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
 
 
 def plot_all(

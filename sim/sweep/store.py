@@ -6,41 +6,166 @@ Layout of ``DIR``::
     points.parquet             one row per design point
     runs/part-000000.parquet   one file per finished batch, one row per run
     timeseries/part-*.parquet  per-step series of the sampled runs (optional)
+    damaged/                   parts found damaged on resuming, moved aside (if any)
+    .lock                      held (``flock``) by the one sweep writing here
 
-A batch's file appears only when the batch is complete (written to a temporary name, then
-renamed), so a sweep killed at any moment leaves whole files; the same command finds which
-batches exist and runs the others. Batches are fixed by the plan and the batch size recorded
-in the manifest, so the resumed dataset equals an uninterrupted one.
+Every file appears whole or not at all (written to a temporary name, synced, then renamed), and
+the manifest is written before anything else, so a sweep killed at any moment, even in its
+first milliseconds, leaves a folder that the same command resumes. A batch's runs file is the
+mark that the batch is done. On resuming, each runs file is read in full and must hold exactly
+its batch's runs with the plan's columns; a damaged one is moved to ``damaged/`` (one line says
+so) and its batch runs again. Batches are fixed by the plan and the batch size recorded in the
+manifest, so the resumed dataset equals an uninterrupted one.
+
+One folder has one writer: ``run_sweep`` holds an exclusive ``fcntl.flock`` on ``.lock``, which
+the operating system releases when the process ends, however it ends.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import json
 import os
 import platform
 import re
-from collections.abc import Sequence
+import sys
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError
 
-from sim.errors import ScenarioError
+from sim.errors import ScenarioError, shorten
 from sim.sweep.spec import OUTCOME_GROUPS, Plan
 
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no flock; one writer is then up to the user
+    fcntl = None  # type: ignore[assignment]
+
 PART = re.compile(r"^part-(\d{6})\.parquet$")
+LOCK_NAME = ".lock"
+SETUP_NAMES = frozenset(
+    {LOCK_NAME, "manifest.json.tmp", "points.parquet", "points.parquet.tmp", "runs", "timeseries"}
+)
+"""What a folder may hold when a sweep was killed before its manifest was written."""
+
+MAX_MANIFEST_BYTES = 64_000_000
+"""Largest manifest read (one holds the spec, itself at most 1 MB of YAML, and a few fields)."""
+
+READ_ERRORS = (OSError, ValueError, pa.ArrowException)
+"""What pyarrow raises for a truncated, damaged or foreign Parquet file."""
 
 
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
+def _stderr_notice(message: str) -> None:
+    print(f"negsim: {message}", file=sys.stderr)
+
+
+# -- the manifest's shape ----------------------------------------------------------------
+
+
+class SobolShape(BaseModel):
+    """``manifest["sobol"]``: the Saltelli layout's base rows and parameters."""
+
+    n: Annotated[StrictInt, Field(ge=1)]
+    d: Annotated[StrictInt, Field(ge=1)]
+
+
+class SpecView(BaseModel):
+    """``manifest["spec"]``: the spec fields that readers look at."""
+
+    model_config = ConfigDict(extra="allow")
+
+    scenario: StrictStr | None = None
+    design: StrictStr | None = None
+    parameters: dict[str, Any] | None = None
+    replicates: Annotated[StrictInt, Field(ge=1)] | None = None
+
+
+class ManifestView(BaseModel):
+    """The manifest fields that readers (``read_results``, the plots) rely on."""
+
+    model_config = ConfigDict(extra="allow")
+
+    spec: SpecView = Field(default_factory=SpecView)
+    parameters: list[StrictStr] = Field(default_factory=list)
+    n_points: Annotated[StrictInt, Field(ge=0)] | None = None
+    n_runs: Annotated[StrictInt, Field(ge=0)] | None = None
+    sobol: SobolShape | None = None
+    scenario_path: StrictStr | None = None
+    finished: StrictStr | None = None
+
+
+class Manifest(ManifestView):
+    """The manifest fields a writer needs to resume: all present, each of the right type."""
+
+    fingerprint: StrictStr
+    batch_size: Annotated[StrictInt, Field(ge=1)]
+    n_runs: Annotated[StrictInt, Field(ge=0)]
+    sessions: list[dict[str, Any]]
+
+
+def check_manifest(data: Any, source: str, *, writer: bool = False) -> dict[str, Any]:
+    """``data`` if it has a manifest's shape, else a one-line error.
+
+    Args:
+        data: The parsed ``manifest.json``.
+        source: The file, for the message.
+        writer: Require what resuming needs (fingerprint, batch size, sessions), not only
+            what reading needs.
+
+    Raises:
+        ScenarioError: naming the first field of the wrong type or missing.
+    """
+    if not isinstance(data, dict):
+        raise ScenarioError(source, "", f"not a sweep manifest (a {type(data).__name__})")
+    model = Manifest if writer else ManifestView
+    try:
+        model.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = ".".join(str(p) for p in err["loc"])
+        msg = "missing" if err["type"] == "missing" else err["msg"]
+        raise ScenarioError(source, loc, f"not a sweep manifest: {msg}") from None
+    sobol = data.get("sobol")
+    if sobol and data.get("parameters") and sobol["d"] > len(data["parameters"]):
+        raise ScenarioError(source, "sobol.d", "not a sweep manifest: more than its parameters")
+    return data
+
+
+def read_manifest(folder: Path, *, writer: bool = False) -> dict[str, Any] | None:
+    """``folder/manifest.json`` checked for shape, or None if there is none.
+
+    Raises:
+        ScenarioError: unreadable, not JSON, or of the wrong shape.
+    """
+    path = folder / "manifest.json"
+    try:
+        if not path.is_file():
+            return None
+        if path.stat().st_size > MAX_MANIFEST_BYTES:
+            raise ScenarioError(str(path), "", f"larger than {MAX_MANIFEST_BYTES:,} bytes")
+        text = path.read_text(encoding="utf-8")
+        data = json.loads(text)
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise ScenarioError(str(path), "", f"unreadable manifest: {exc}") from None
+    return check_manifest(data, str(path), writer=writer)
+
+
+# -- schemas -----------------------------------------------------------------------------
+
+
 def outcome_columns(plan: Plan) -> list[tuple[str, pa.DataType]]:
     """Outcome columns and their types, for the scenario's sectors and parties."""
-    groups = plan.spec.outcomes or list(OUTCOME_GROUPS)
+    groups = list(OUTCOME_GROUPS) if plan.spec.outcomes is None else plan.spec.outcomes
     sectors = list(plan.scenario.sectors)
     parties = list(plan.scenario.parties)
     per_group: dict[str, list[tuple[str, pa.DataType]]] = {
@@ -96,81 +221,226 @@ def coerce_parameter(value: Any, kind: pa.DataType) -> Any:
     return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
-class Store:
-    """The output folder of one sweep."""
+# -- writing -----------------------------------------------------------------------------
 
-    def __init__(self, out: str | Path, plan: Plan) -> None:
+
+def write_problem(path: Path, exc: OSError) -> ScenarioError:
+    """A failed write as one line: where, why, and that what is saved stays."""
+    why = exc.strerror or str(exc)
+    hint = ""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        hint = "; free some space and run the same command to resume"
+    elif exc.errno == errno.EROFS:
+        hint = "; choose another --out"
+    return ScenarioError(str(path), "--out", f"cannot write: {why}{hint}")
+
+
+def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+    """Write ``path`` whole or not at all: a temporary file, synced, then renamed.
+
+    Raises:
+        ScenarioError: the write failed (the temporary file is removed; ``path`` untouched).
+    """
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        write(tmp)
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise write_problem(path, exc) from None
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
+def _atomic_parquet(table: pa.Table, path: Path) -> None:
+    # Page checksums: damage to the data, not only to the file's structure, shows on reading.
+    _atomic_write(path, lambda tmp: pq.write_table(table, tmp, write_page_checksum=True))
+
+
+def _atomic_json(data: Any, path: Path) -> None:
+    text = json.dumps(data, indent=2, default=str) + "\n"
+    _atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def _read_part(path: Path) -> pa.Table:
+    """One Parquet file, read in full (every page, checksums verified), so damage shows."""
+    return pq.ParquetFile(path, page_checksum_verification=True).read()
+
+
+def _damage(exc: BaseException) -> str:
+    return shorten(f"unreadable ({type(exc).__name__}: {exc})", 160)
+
+
+class Store:
+    """The output folder of one sweep.
+
+    Args:
+        out: The folder.
+        plan: The sweep written there.
+        notice: Called with a one-line message when a damaged part is moved aside (default:
+            printed on stderr).
+    """
+
+    def __init__(
+        self, out: str | Path, plan: Plan, notice: Callable[[str], None] | None = None
+    ) -> None:
         self.out = Path(out)
         self.plan = plan
+        self.notice = notice or _stderr_notice
         self.runs_dir = self.out / "runs"
         self.series_dir = self.out / "timeseries"
+        self.damaged_dir = self.out / "damaged"
         self.manifest_path = self.out / "manifest.json"
         self.schema = runs_schema(plan)
+        self.batch_size = 0
 
-    # -- the manifest ----------------------------------------------------------------------
+    # -- one writer --------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        """Create the folder and hold its lock while the body runs.
+
+        Raises:
+            ScenarioError: ``out`` is a file, cannot be created or written, or another
+                process holds the lock.
+        """
+        if self.out.exists() and not self.out.is_dir():
+            raise ScenarioError(str(self.out), "--out", "exists and is not a folder")
+        path = self.out / LOCK_NAME
+        try:
+            self.out.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise write_problem(self.out, exc) from None
+        try:
+            try:
+                if fcntl is not None:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = os.pread(fd, 32, 0).decode(errors="replace").strip()
+                who = f" (pid {holder})" if holder.isdigit() else ""
+                raise ScenarioError(
+                    str(self.out),
+                    "--out",
+                    f"another sweep{who} is writing to this folder; wait for it to end or use"
+                    " another folder",
+                ) from None
+            with contextlib.suppress(OSError, AttributeError):  # the pid only helps a message
+                os.ftruncate(fd, 0)
+                os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+            yield
+        finally:
+            os.close(fd)  # releases the lock
+
+    # -- the manifest ------------------------------------------------------------------
 
     def read_manifest(self) -> dict[str, Any] | None:
-        """The manifest, or None for a new folder."""
-        if not self.manifest_path.is_file():
-            return None
-        try:
-            return json.loads(self.manifest_path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
-            raise ScenarioError(
-                str(self.manifest_path), "", f"unreadable manifest: {exc}"
-            ) from None
+        """The manifest, or None for a new folder.
+
+        Raises:
+            ScenarioError: unreadable or of the wrong shape.
+        """
+        return read_manifest(self.out, writer=True)
 
     def write_manifest(self, manifest: dict[str, Any]) -> None:
         """Write the manifest atomically."""
-        tmp = self.manifest_path.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")
-        os.replace(tmp, self.manifest_path)
+        _atomic_json(manifest, self.manifest_path)
 
-    def prepare(self, batch_size: int, backend: str, workers: int) -> dict[str, Any]:
-        """Create the folder, or check that it holds this same sweep; return the manifest."""
+    def prepare(
+        self,
+        batch_size: int,
+        backend: str,
+        workers: int,
+        *,
+        run_timeout: float | None = None,
+    ) -> dict[str, Any]:
+        """Create the folder, or check that it holds this same sweep; return the manifest.
+
+        A folder left by a sweep killed before it wrote its manifest (only the lock, the
+        temporary files of the setup, empty ``runs/``) is taken as new. The batch size of an
+        existing sweep is the manifest's, not ``batch_size``.
+
+        Raises:
+            ScenarioError: a foreign or different folder, a bad manifest, a failed write.
+        """
         if self.out.exists() and not self.out.is_dir():
             raise ScenarioError(str(self.out), "--out", "exists and is not a folder")
         manifest = self.read_manifest()
         fingerprint = self.plan.fingerprint()
         if manifest is None:
-            if self.out.is_dir() and any(self.out.iterdir()):
-                raise ScenarioError(str(self.out), "--out", "is not empty and holds no sweep")
-            self.runs_dir.mkdir(parents=True, exist_ok=True)
-            import sim
-
-            manifest = {
-                "spec": self.plan.spec.model_dump(mode="json"),
-                "spec_file": str(Path(self.plan.source).resolve()),
-                "scenario_path": str(self.plan.scenario_path),
-                "scenario": self.plan.scenario.name,
-                "fingerprint": fingerprint,
-                "parameters": self.plan.parameters,
-                "n_points": len(self.plan.points),
-                "replicates": self.plan.spec.replicates,
-                "n_runs": self.plan.n_runs,
-                "batch_size": batch_size,
-                "sobol": self.plan.sobol,
-                "negsim_version": sim.__version__,
-                "versions": _versions(),
-                "created": _now(),
-                "sessions": [],
-                "finished": None,
-            }
-            self._write_points()
-        elif manifest.get("fingerprint") != fingerprint:
+            self._clear_partial_setup()
+            manifest = self._new_manifest(fingerprint, batch_size)
+        elif manifest["fingerprint"] != fingerprint:
             raise ScenarioError(
                 str(self.out),
                 "--out",
                 "holds a different sweep (spec or scenario changed): use another folder",
             )
-        manifest["sessions"].append({"started": _now(), "backend": backend, "workers": workers})
+        elif manifest["n_runs"] != self.plan.n_runs:
+            raise ScenarioError(str(self.manifest_path), "n_runs", "does not match the spec")
+        self.batch_size = manifest["batch_size"]
+        session: dict[str, Any] = {"started": _now(), "backend": backend, "workers": workers}
+        if run_timeout is not None:
+            session["run_timeout"] = run_timeout
+        manifest["sessions"].append(session)
         self.write_manifest(manifest)
-        self.runs_dir.mkdir(parents=True, exist_ok=True)
-        for leftover in list(self.runs_dir.glob("*.tmp")) + list(self.series_dir.glob("*.tmp")):
-            leftover.unlink(missing_ok=True)  # a batch interrupted while being written
+        try:
+            self.runs_dir.mkdir(exist_ok=True)
+        except OSError as exc:
+            raise write_problem(self.runs_dir, exc) from None
+        self._check_points()
         return manifest
 
-    def _write_points(self) -> None:
+    def _clear_partial_setup(self) -> None:
+        if not self.out.is_dir():
+            return
+        names = {p.name for p in self.out.iterdir()}
+        partial = names <= SETUP_NAMES and all(
+            not d.is_dir() or all(f.name.endswith(".tmp") for f in d.iterdir())
+            for d in (self.runs_dir, self.series_dir)
+        )
+        if not partial:
+            raise ScenarioError(str(self.out), "--out", "is not empty and holds no sweep")
+        for name in names - {LOCK_NAME}:
+            path = self.out / name
+            try:
+                if path.is_dir():
+                    for f in path.iterdir():
+                        f.unlink()
+                    path.rmdir()
+                else:
+                    path.unlink()
+            except OSError as exc:
+                raise write_problem(path, exc) from None
+
+    def _new_manifest(self, fingerprint: str, batch_size: int) -> dict[str, Any]:
+        import sim
+
+        return {
+            "spec": self.plan.spec.model_dump(mode="json"),
+            "spec_file": str(Path(self.plan.source).resolve()),
+            "scenario_path": str(self.plan.scenario_path),
+            "scenario": self.plan.scenario.name,
+            "fingerprint": fingerprint,
+            "parameters": self.plan.parameters,
+            "n_points": len(self.plan.points),
+            "replicates": self.plan.spec.replicates,
+            "n_runs": self.plan.n_runs,
+            "batch_size": batch_size,
+            "sobol": self.plan.sobol,
+            "negsim_version": sim.__version__,
+            "versions": _versions(),
+            "created": _now(),
+            "sessions": [],
+            "finished": None,
+        }
+
+    def _points_table(self) -> pa.Table:
         fields = [("point", pa.int64())]
         kinds = {}
         for path in self.plan.parameters:
@@ -180,26 +450,129 @@ class Store:
             {"point": i, **{k: coerce_parameter(v, kinds[k]) for k, v in p.items()}}
             for i, p in enumerate(self.plan.points)
         ]
-        table = pa.Table.from_pylist(rows, schema=pa.schema(fields))
-        pq.write_table(table, self.out / "points.parquet")
+        return pa.Table.from_pylist(rows, schema=pa.schema(fields))
 
-    # -- batches ---------------------------------------------------------------------------
+    def _check_points(self) -> None:
+        """Write ``points.parquet`` if it is missing or damaged (it follows from the plan)."""
+        path = self.out / "points.parquet"
+        if path.is_file():
+            try:
+                if _read_part(path).num_rows == len(self.plan.points):
+                    return
+                problem = "has the wrong number of rows"
+            except READ_ERRORS as exc:
+                problem = _damage(exc)
+            self.notice(f"{path}: {problem}; written again")
+        _atomic_parquet(self._points_table(), path)
+
+    # -- batches -----------------------------------------------------------------------
+
+    def batch_runs(self, index: int) -> range:
+        """Run ids of batch ``index``."""
+        size = self.batch_size
+        return range(index * size, min((index + 1) * size, self.plan.n_runs))
+
+    def n_batches(self) -> int:
+        """Batches in the plan."""
+        return -(-self.plan.n_runs // self.batch_size)
 
     def done_batches(self) -> set[int]:
-        """Indices of the batches already on disk."""
-        done = set()
-        for f in self.runs_dir.glob("part-*.parquet"):
-            match = PART.match(f.name)
-            if match:
-                done.add(int(match.group(1)))
+        """Indices of the batches on disk, each verified; damaged ones are moved aside.
+
+        A runs part must read in full, have the plan's columns and hold exactly its batch's
+        run ids; the batch's time-series part (if its sampled runs finished) must read and
+        hold exactly those runs. Leftover temporary files are removed.
+        """
+        if not self.batch_size:
+            manifest = self.read_manifest()
+            self.batch_size = manifest["batch_size"] if manifest else 1
+        for folder in (self.runs_dir, self.series_dir):
+            for leftover in folder.glob("*.tmp") if folder.is_dir() else []:
+                with contextlib.suppress(OSError):
+                    leftover.unlink()  # a batch interrupted while being written
+        done: set[int] = set()
+        sampled = self.plan.timeseries_runs()
+        for path in sorted(self.runs_dir.glob("part-*.parquet")):
+            match = PART.match(path.name)
+            if not match:
+                continue
+            index = int(match.group(1))
+            problem, finished = self._check_runs_part(path, index)
+            series = self.series_dir / path.name
+            if problem is None:
+                wanted = {i for i in finished if i in sampled}
+                problem = self._check_series_part(series, wanted)
+            if problem is None:
+                done.add(index)
+                continue
+            self._move_aside(path, problem)
+            if series.exists():
+                self._move_aside(series, "belongs to a batch that runs again")
+        for path in self.series_dir.glob("part-*.parquet") if self.series_dir.is_dir() else []:
+            match = PART.match(path.name)
+            if match and int(match.group(1)) not in done:
+                with contextlib.suppress(OSError):
+                    path.unlink()  # written before its batch's runs file: the batch runs again
         return done
+
+    def _check_runs_part(self, path: Path, index: int) -> tuple[str | None, list[int]]:
+        """Why a runs part is not its batch's (None if it is), and its runs without error."""
+        if index >= self.n_batches():
+            return f"is not a batch of this sweep (it has {self.n_batches()})", []
+        try:
+            table = _read_part(path)
+        except READ_ERRORS as exc:
+            return _damage(exc), []
+        if not table.schema.equals(self.schema, check_metadata=False):
+            return "does not have this sweep's columns", []
+        ids = table.column("run_id").to_pylist()
+        expected = self.batch_runs(index)
+        if ids != list(expected):
+            return f"does not hold runs {expected.start}-{expected.stop - 1} of its batch", []
+        errors = table.column("error").to_pylist()
+        return None, [i for i, e in zip(ids, errors, strict=True) if e is None]
+
+    def _check_series_part(self, path: Path, wanted: set[int]) -> str | None:
+        if not wanted:
+            return None
+        if not path.is_file():
+            return f"its time series ({path.name} in timeseries/) is missing"
+        try:
+            table = _read_part(path)
+            ids = set(table.column("run_id").to_pylist())
+        except (*READ_ERRORS, KeyError) as exc:
+            return f"its time series is {_damage(exc)}"
+        if ids != wanted:
+            return "its time series does not hold the batch's sampled runs"
+        return None
+
+    def _move_aside(self, path: Path, problem: str) -> None:
+        rel = path.relative_to(self.out)
+        target = self.damaged_dir / f"{rel.parent.name}-{path.name}"
+        k = 1
+        while target.exists():
+            k += 1
+            target = self.damaged_dir / f"{rel.parent.name}-{path.name}.{k}"
+        try:
+            self.damaged_dir.mkdir(exist_ok=True)
+            os.replace(path, target)
+        except OSError as exc:
+            raise write_problem(path, exc) from None
+        self.notice(f"{rel}: {problem}; moved to {target.relative_to(self.out)}, runs again")
 
     def write_batch(
         self, index: int, rows: list[dict[str, Any]], series: list[dict[str, Any]] | None
     ) -> None:
-        """Write one finished batch; its runs file is the mark that it is done."""
+        """Write one finished batch; its runs file is the mark that it is done.
+
+        Raises:
+            ScenarioError: the disk refused (nothing of this batch is left half-written).
+        """
         if series:
-            self.series_dir.mkdir(exist_ok=True)
+            try:
+                self.series_dir.mkdir(exist_ok=True)
+            except OSError as exc:
+                raise write_problem(self.series_dir, exc) from None
             schema = timeseries_schema([c for c in series[0] if c != "run_id"])
             _atomic_parquet(
                 pa.Table.from_pylist(series, schema=schema),
@@ -219,14 +592,6 @@ class Store:
         self.write_manifest(manifest)
 
 
-def _atomic_parquet(table: pa.Table, path: Path) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    pq.write_table(table, tmp)
-    with open(tmp, "rb") as fh:
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-
-
 def _versions() -> dict[str, str]:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -237,16 +602,50 @@ def _versions() -> dict[str, str]:
     return out
 
 
+# -- reading -----------------------------------------------------------------------------
+
+
+def read_table(folder: Path, what: str = "runs") -> pa.Table | None:
+    """All ``folder/what/part-*.parquet`` as one table, or None if there are none.
+
+    Raises:
+        ScenarioError: a part is unreadable, or the parts' columns differ; the message names
+            the part and says how to repair it.
+    """
+    parts = sorted((folder / what).glob("part-*.parquet"))
+    tables = []
+    for part in parts:
+        try:
+            table = _read_part(part)
+        except READ_ERRORS as exc:
+            raise ScenarioError(
+                str(part),
+                "",
+                f"{_damage(exc)}; run the sweep's command again: it moves damaged parts"
+                " aside and runs their batches again",
+            ) from None
+        if tables and not table.schema.equals(tables[0].schema, check_metadata=False):
+            raise ScenarioError(str(part), "", f"its columns differ from {parts[0].name}'s")
+        tables.append(table)
+    if not tables:
+        return None
+    return pa.concat_tables(tables)
+
+
 def read_results(out: str | Path, *, timeseries: bool = False) -> Any:
-    """The runs of a sweep (or its sampled time series) as a pandas DataFrame, by run id."""
+    """The runs of a sweep (or its sampled time series) as a pandas DataFrame, by run id.
+
+    Raises:
+        ScenarioError: not a sweep folder, a manifest of the wrong shape, or a damaged part.
+    """
     import pandas as pd
 
-    folder = Path(out) / ("timeseries" if timeseries else "runs")
-    parts = sorted(folder.glob("part-*.parquet"))
-    if not parts:
-        if not (Path(out) / "manifest.json").is_file():
-            raise ScenarioError(str(out), "", "not a sweep folder (no manifest.json)")
+    folder = Path(out)
+    if read_manifest(folder) is None:
+        raise ScenarioError(str(out), "", "not a sweep folder (no manifest.json)")
+    table = read_table(folder, "timeseries" if timeseries else "runs")
+    if table is None:
         return pd.DataFrame()
-    frame = pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True)
+    frame = table.to_pandas()
     keys = ["run_id", "step"] if timeseries else ["run_id"]
     return frame.sort_values(keys).reset_index(drop=True)
