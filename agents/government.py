@@ -32,13 +32,20 @@ class Government(Agent):
         * **Lobby weights** ``w_L = base_L + k P_L``: political-support maximisation in the
           spirit of Grossman & Helpman (1994), with pressure as the lobby's currency.
         * **Mandate**: a deal is acceptable when ``U >= R + m`` (``m > 0``, the visible gain a
-          government needs), within its red lines (Putnam 1988: the win-set).
+          government needs), within its red lines (Putnam 1988: the win-set). The government
+          negotiates with the ratifier in mind: its mandate weighs lobbies as the ratifier is
+          known to, ``max(1, lobby_weight) * w_L`` (Milner 1997; Milner & Rosendorff 1997: the
+          executive anticipates the legislature's known preferences).
         * **Ratification** is a separate decision with the ratifier's own lobby weights,
           ``lobby_weight * exp(bias_sd * z) * w_L``, where ``z`` is drawn once per run and is
-          unknown to the negotiators; so a deal they accept can fail (Putnam's involuntary
-          defection), the more likely the stronger the lobbies.
-        * **After a rejection** the mandate floor rises by the shortfall revealed by the vote,
-          times ``1 + mandate_tightening`` (Tarar 2001: constraints revealed at level II).
+          private to the ratifier; so a deal the negotiators accept can still fail (Putnam's
+          involuntary defection, Iida 1993), the more likely the stronger the lobbies and the
+          more uncertain the ratifier.
+        * **After a rejection** the government learns a lower bound on the ratifier's
+          multiplier (the value at which the rejected deal would just have passed) and adopts
+          it, plus a share ``mandate_tightening`` of extra caution that halves every
+          ``tightening_half_life_weeks`` (Tarar 2001: constraints revealed at level II). The
+          learned multiplier never exceeds the true one, so the tightening is bounded.
 
     Attributes:
         name: Scenario key of the party.
@@ -88,11 +95,15 @@ class Government(Agent):
         # Drawn once per run, unknown to the negotiators.
         bias = math.exp(float(ratifier.bias_sd) * float(self.rng.standard_normal()))
         self.ratifier_lobby_weight = float(ratifier.lobby_weight) * bias
+        # What the government knows of it: the systematic part, never looser than its own.
+        self.learned_multiplier = max(1.0, float(ratifier.lobby_weight))
+        self.tightening = float(model.spec.protocol.mandate_tightening)
+        self.tightening_half_life = float(model.spec.protocol.tightening_half_life_weeks)
+        self.last_rejection_step: int | None = None
         self.lobbies: list[Lobby] = []
         self._plan: list[list[_SegmentPlan]] | None = None
         self.sector_utilities: list[Piecewise] = [e.copy() for e in self.economics]
         self._status_quo = sum(u.c[0] for u in self.sector_utilities)
-        self.ratification_failures = 0
         self.last_ratifier_gain: float | None = None
 
     # -- the mandate -----------------------------------------------------------------------
@@ -115,8 +126,20 @@ class Government(Agent):
         return self.disagreement + self.mandate_floor
 
     def weight_of(self, lobby: Lobby) -> float:
-        """``w_L``: how much this government cares about ``lobby`` now."""
+        """``w_L``: how much this government cares about ``lobby`` now (its own politics)."""
         return rules.lobby_weight(lobby.base_weight, self.pressure_response, lobby.pressure)
+
+    def mandate_multiplier(self) -> float:
+        """Factor on lobby weights in the mandate: the ratifier as the government knows it."""
+        multiplier = self.learned_multiplier
+        if self.last_rejection_step is not None:
+            weeks = (self.model.t - self.last_rejection_step) * self.model.step_weeks
+            multiplier *= 1.0 + rules.caution(self.tightening, weeks, self.tightening_half_life)
+        return multiplier
+
+    def mandate_weight_of(self, lobby: Lobby) -> float:
+        """``w_L`` as the mandate counts it (``mandate_multiplier`` times ``weight_of``)."""
+        return self.mandate_multiplier() * self.weight_of(lobby)
 
     def _utilities_with(self, weights: Sequence[float]) -> list[Piecewise]:
         out = []
@@ -136,7 +159,8 @@ class Government(Agent):
         sector and segment: the economic coefficients and the staked lobbies' terms), since
         this runs every step.
         """
-        weights = [self.weight_of(lb) for lb in self.lobbies]
+        multiplier = self.mandate_multiplier()
+        weights = [multiplier * self.weight_of(lb) for lb in self.lobbies]
         if self._plan is None:
             self._plan = [
                 [
@@ -190,17 +214,53 @@ class Government(Agent):
             gain += u(xj) - u.c[0]
         return gain
 
+    def survives_reaction(self, x: Sequence[float]) -> bool:
+        """Whether ``x`` stays in the win-set once the lobbies react to it as a deal.
+
+        Lobbies mobilise on a tentative deal before the vote (``Lobby.react_to_deal``); that
+        reaction is foreseeable, so the government accepts only deals that still bring its
+        mandate's visible gain ``m`` under the weights it will provoke, leaving only the
+        ratifier's private bias to chance.
+        """
+        if not self.lobbies:
+            return True
+        multiplier = self.mandate_multiplier()
+        none = [0.0] * len(x)
+        gain = self.strategic_value - self.no_deal_value
+        gain += sum(e(xj) - e.c[0] for e, xj in zip(self.economics, x, strict=True))
+        for lobby in self.lobbies:
+            weight = rules.lobby_weight(
+                lobby.base_weight, self.pressure_response, lobby.pressure_after(x)
+            )
+            change = lobby.dissatisfaction_with(x) - lobby.dissatisfaction_with(none)
+            gain -= multiplier * weight * change
+        return gain >= self.mandate_floor - self.model.tol
+
     def ratify(self, x: Sequence[float]) -> bool:
         """Step 4: put the tentative deal to the ratifier."""
         gain = self.ratifier_gain(x)
         self.last_ratifier_gain = gain
         return rules.ratifies(gain, 0.0, self.ratifier_margin, self.model.tol)
 
-    def tighten_mandate(self, tightening: float) -> float:
-        """After a rejection: raise the floor by the revealed shortfall; return the rise."""
-        gain = self.last_ratifier_gain if self.last_ratifier_gain is not None else 0.0
-        shortfall = max(self.ratifier_margin - gain, 0.0)
-        rise = shortfall * (1.0 + tightening) + self.model.tol
-        self.mandate_floor += rise
-        self.ratification_failures += 1
-        return rise
+    def learn_from_rejection(self, x: Sequence[float]) -> None:
+        """After the ratifier rejected ``x``: adopt the multiplier the vote revealed.
+
+        When lobbies do not explain the rejection (the deal lost on economics alone), the
+        floor rises instead by the revealed shortfall; both are bounded by what the vote
+        showed.
+        """
+        economic = sum(e(xj) - e.c[0] for e, xj in zip(self.economics, x, strict=True))
+        none = [0.0] * len(x)
+        lobby_loss = 0.0
+        for lobby in self.lobbies:
+            change = lobby.dissatisfaction_with(x) - lobby.dissatisfaction_with(none)
+            lobby_loss += self.weight_of(lobby) * change
+        revealed = rules.ratifier_multiplier_at_rejection(
+            economic, self.strategic_value - self.no_deal_value, self.ratifier_margin, lobby_loss
+        )
+        if revealed is not None:
+            self.learned_multiplier = max(self.learned_multiplier, revealed)
+        else:
+            gain = self.last_ratifier_gain if self.last_ratifier_gain is not None else 0.0
+            self.mandate_floor += max(self.ratifier_margin - gain, 0.0)
+        self.last_rejection_step = self.model.t

@@ -25,11 +25,15 @@ class Lobby(Agent):
           1991). A protectionist lobby's reference is today's protection, an exporter lobby's
           parity with its competitors (e.g. the TPP terms its rivals enjoy), so neither starts
           at an extreme by construction (DESIGN.md, "Agents", 1).
-        * **Pressure** ``P_t = inertia P_{t-1} + (1 - inertia) shock (strength * salience *
-          D(worst offer on the table) / D(worst deal) + outrage)``: the lobby fears the
-          worst offer tabled by anyone, feels it more as its country's election nears, and
-          mobilises with random shocks (Grossman & Helpman 1994 for the political-support
-          channel; Conconi, Facchini & Zanardi 2014 for election proximity).
+        * **Pressure** ``P_t = rho P_{t-1} + (1 - rho) shock (strength * salience * D / D(worst
+          deal) + outrage)``: the lobby reacts to what its own government offers, and to
+          other countries' demands only at ``foreign_offer_weight`` (Grossman & Helpman 1994:
+          lobbies act on their own government; Putnam 1988's reverberation as a secondary
+          effect), feels it more as its country's election nears (Conconi, Facchini & Zanardi
+          2014), and mobilises with a lasting random mood. Time is calendar time: ``rho`` is
+          ``inertia`` (kept after a week) raised to the step's length in weeks, and the mood
+          is an Ornstein-Uhlenbeck process with correlation time ``shock_weeks``, so a finer
+          step gives the same politics.
         * **Red lines**: while an offer on the table crosses one, ``outrage`` adds to pressure.
         * **Reaction to a tentative deal**: before ratification the lobby's pressure jumps to
           what the deal itself would provoke, without inertia (Putnam 1988: level-II
@@ -39,8 +43,9 @@ class Lobby(Agent):
         name: Scenario key of the lobby.
         country: Party whose government it presses.
         pressure: Current pressure ``P``.
-        dissatisfaction: ``D`` of the worst offer on the table this step, as a share of its
-            dissatisfaction with the worst possible deal.
+        dissatisfaction: ``D`` it feels this step (``rules.felt_dissatisfaction``), as a
+            share of its dissatisfaction with the worst possible deal.
+        mood: Its mobilisation mood ``z`` (standard normal, Ornstein-Uhlenbeck in time).
 
     """
 
@@ -54,6 +59,8 @@ class Lobby(Agent):
         self.base_weight = float(spec.base_weight)
         self.inertia = float(spec.inertia)
         self.shock_sd = float(spec.shock_sd)
+        self.shock_weeks = float(spec.shock_weeks)
+        self.foreign_offer_weight = float(spec.foreign_offer_weight)
         self.outrage = float(spec.outrage)
         self.reaction = float(spec.reaction)
         scenario = model.spec
@@ -90,6 +97,7 @@ class Lobby(Agent):
         self.worst_dissatisfaction = worst_d if worst_d > 1e-12 else 1.0
         self.pressure = 0.0
         self.dissatisfaction = 0.0
+        self.mood = float(self.rng.standard_normal())  # stationary from the start
         # Party -> (its offer on the table, D of it, whether it crosses a red line). Tabled
         # offers are new lists, never changed in place, so identity says "already felt".
         self._felt: dict[str, tuple[Sequence[float], float, bool]] = {}
@@ -115,49 +123,73 @@ class Lobby(Agent):
 
     # -- what it does ----------------------------------------------------------------------
 
+    def felt(self, party: str, x: Sequence[float]) -> tuple[float, bool]:
+        """``D(x)`` of ``party``'s tabled offer, and whether it crosses a red line.
+
+        Tabled offers are new lists, never changed in place, so each is evaluated once (only
+        the proposer's offer is new in a round).
+        """
+        seen = self._felt.get(party)
+        if seen is not None and seen[0] is x:
+            return seen[1], seen[2]
+        d = 0.0
+        for j, term in self.staked:  # dissatisfaction_with, inlined: runs every round
+            v = x[j]
+            breaks = term.breaks
+            i, last = 0, len(breaks) - 2
+            while i < last and v >= breaks[i + 1]:
+                i += 1
+            d += term.c[i] + v * (term.p[i] + term.q[i] * v)
+        crosses = bool(self.lines) and self.crosses_red_line(x, self.model.tol)
+        self._felt[party] = (x, d, crosses)
+        return d, crosses
+
     def update_pressure(self) -> None:
         """Step 1: observe the offers on the table and press accordingly."""
         model = self.model
-        worst, crossed = -math.inf, False
-        felt = self._felt
+        own: float | None = None
+        foreign: list[float] = []
+        outrage = 0.0  # a red line crossed by its own government's offer, or (less) abroad
         for party, x in model.table.items():
             if x is None:
                 continue
-            seen = felt.get(party)
-            if seen is not None and seen[0] is x:  # only the proposer's offer is new each step
-                d, crosses = seen[1], seen[2]
+            d, crosses = self.felt(party, x)
+            if party == self.country:
+                own = d
+                if crosses:
+                    outrage = self.outrage
             else:
-                d = 0.0
-                for j, term in self.staked:  # dissatisfaction_with, inlined: runs every step
-                    v = x[j]
-                    breaks = term.breaks
-                    i, last = 0, len(breaks) - 2
-                    while i < last and v >= breaks[i + 1]:
-                        i += 1
-                    d += term.c[i] + v * (term.p[i] + term.q[i] * v)
-                crosses = bool(self.lines) and self.crosses_red_line(x, model.tol)
-                felt[party] = (x, d, crosses)
-            if d > worst:
-                worst = d
-            crossed = crossed or crosses
-        self.dissatisfaction = worst / self.worst_dissatisfaction if worst > -math.inf else 0.0
-        shock = rules.mobilisation_shock(float(self.rng.standard_normal()), self.shock_sd)
+                foreign.append(d)
+                if crosses:
+                    outrage = max(outrage, self.foreign_offer_weight * self.outrage)
+        worst = rules.felt_dissatisfaction(own, foreign, self.foreign_offer_weight)
+        self.dissatisfaction = worst / self.worst_dissatisfaction
+        weeks = model.step_weeks
+        decay = math.exp(-weeks / self.shock_weeks)
+        self.mood = rules.ou_step(self.mood, decay, float(self.rng.standard_normal()))
         self.pressure = rules.lobby_pressure(
             self.pressure,
             strength=self.strength,
             salience=model.salience[self.country],
             dissatisfaction=self.dissatisfaction,
-            inertia=self.inertia,
-            shock=shock,
-            outrage=self.outrage if crossed else 0.0,
+            inertia=rules.retention(self.inertia, weeks),
+            shock=rules.mobilisation_shock(self.mood, self.shock_sd),
+            outrage=outrage,
         )
 
-    def react_to_deal(self, deal: Sequence[float]) -> None:
-        """Step 4: before ratification, pressure jumps to what the deal itself provokes."""
+    def provoked_by(self, deal: Sequence[float]) -> float:
+        """The pressure a tentative deal would provoke at once (no inertia, no shock)."""
         model = self.model
         d = self.relative_dissatisfaction(deal)
         outrage = self.outrage if self.crosses_red_line(deal, model.tol) else 0.0
-        provoked = self.reaction * (
+        return self.reaction * (
             self.strength * model.salience[self.country] * max(d, 0.0) + outrage
         )
-        self.pressure = max(self.pressure, provoked)
+
+    def pressure_after(self, deal: Sequence[float]) -> float:
+        """Its pressure once it has reacted to ``deal`` (what its government can foresee)."""
+        return max(self.pressure, self.provoked_by(deal))
+
+    def react_to_deal(self, deal: Sequence[float]) -> None:
+        """Step 4: before ratification, pressure jumps to what the deal itself provokes."""
+        self.pressure = self.pressure_after(deal)

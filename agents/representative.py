@@ -31,19 +31,25 @@ class TradeRepresentative(Agent):
           mandate (pressure before an election) makes it step **away** from agreement and a
           loosening one toward it.
         * **Perceived deadline** ``T``: the next summit its leader attends while one is
-          reachable (at least ``summit_lead_weeks`` ahead and the zone of agreement not
-          empty), else its side's hard deadline, else the horizon. When ``T`` moves, the
-          tactic re-anchors at the current concession (no jump in aspiration).
+          reachable (at least ``summit_lead_weeks`` ahead, or already the target, no later
+          than its hard deadline, and the zone of agreement open), else its side's hard
+          deadline, else the horizon; in each
+          case the last round held by then. The curve keeps its start (the first step)
+          whatever ``T`` does, and the concession never falls: when ``T`` recedes the
+          negotiator holds until the curve catches up, so a deadline that moves never undoes
+          concessions already made. Its aspiration rises only when its mandate tightens,
+          which shows as a logged retraction of its offer.
         * **Offer**: the best deal for the other side, under its own noisy model of the other
           side's priorities, among deals meeting its aspiration and every side's public red
           lines (``sim.offers.best_offer``: a separable concave problem solved through its
           Lagrange multiplier; Raiffa 1982 on integrative bargaining, Faratin et al. 1998's
           trade-off tactic in spirit).
-        * **Acceptance**: an offer that meets its current aspiration and mandate
-          (Faratin et al.'s ``AC_next``-style rule).
+        * **Acceptance**: any offer on the table that meets its current aspiration and
+          mandate, the other side's standing offer included before it proposes (``AC_next``:
+          Faratin et al. 1998; Baarslag, Hindriks & Jonker 2014). When several offers are
+          acceptable to everyone, the model settles at their average (``rules.settle``).
         * **Walk-out**: past its side's hard deadline with the zone of agreement empty for
-          ``walkout_weeks`` weeks it leaves the table (decided by the model, which sees the
-          zone).
+          ``walkout_weeks`` weeks it leaves the table (``walks_out``).
 
     Attributes:
         name: Party it negotiates for.
@@ -76,8 +82,10 @@ class TradeRepresentative(Agent):
                     math.exp(noise * float(self.rng.standard_normal())) for _ in model.sector_names
                 ]
         self.concession = self.initial_concession
-        self.anchor = (0.0, self.initial_concession)
+        self.timed_concession = self.initial_concession  # the tactic's part, never falls
         self.deadline: float | None = None
+        self.target_summit: str | None = None  # name of the summit it aims at, once planned
+        self.hard_deadline: int | None = model.hard_deadline_step[name]
         self.best = 0.0
         self.aspiration = 0.0
         self.offer: list[float] | None = None
@@ -128,16 +136,47 @@ class TradeRepresentative(Agent):
 
     # -- decisions -------------------------------------------------------------------------
 
+    def perceived_deadline(self) -> int:
+        """``T``: the next reachable summit, else the hard deadline, else the horizon.
+
+        A summit is aimed at while the zone of agreement is open (a leader does not plan a
+        signing for talks that cannot close) and if it is at least ``summit_lead_weeks`` ahead,
+        or already the target. ``T`` may move back and forth as the zone opens and closes;
+        the concession never falls when it does (``update_aspiration``).
+        """
+        model = self.model
+        t = model.t
+        hard = self.hard_deadline
+        if model.zone:
+            for s in model.summits:
+                aimed_at = s.name == self.target_summit or s.start >= t + model.summit_lead
+                in_time = hard is None or s.start <= hard  # a summit after it walks is moot
+                if self.name in s.parties and s.start >= t and aimed_at and in_time:
+                    self.target_summit = s.name
+                    return s.start
+        self.target_summit = None
+        if hard is not None and hard >= t:
+            return hard
+        return model.horizon
+
+    def walks_out(self) -> bool:
+        """Past its hard deadline with the zone empty for ``walkout_weeks``: it leaves."""
+        model = self.model
+        hard = self.hard_deadline
+        if hard is None or model.t <= hard:
+            return False
+        return min(model.empty_zone_steps, model.t - hard) >= model.walkout_steps
+
     def update_aspiration(self) -> None:
         """Step 3a: concede along the tactic toward the perceived deadline."""
         model = self.model
         t = float(model.t)
-        deadline = float(model.perceived_deadline(self.name))
-        if self.deadline is not None and deadline != self.deadline:
-            self.anchor = (t, self.concession)
+        deadline = float(model.last_round_by(self.perceived_deadline()))
         self.deadline = deadline
-        start, level = self.anchor
-        timed = rules.time_dependent_concession(t, deadline, self.beta, start, level)
+        curve = rules.time_dependent_concession(
+            t, deadline, self.beta, 0.0, self.initial_concession
+        )
+        self.timed_concession = timed = max(self.timed_concession, curve)
         gov = self.government
         lo, hi = model.public_bounds
         self.best = gov.strategic_value + best_value(gov.sector_utilities, lo, hi)
@@ -147,10 +186,26 @@ class TradeRepresentative(Agent):
         self.concession = min(1.0, max(0.0, timed))
         self.aspiration = rules.aspiration_level(self.best, gov.floor, self.concession)
 
+    def held(self) -> float:
+        """The most any other side's offer on the table is worth to me (-inf: none yet)."""
+        gov = self.government
+        values = [
+            gov.utility(x)
+            for p, x in self.model.table.items()
+            if p != self.name and x is not None
+        ]
+        return max(values, default=-math.inf)
+
     def propose(self) -> list[float]:
-        """Step 3b: the best offer for the other side that still meets my aspiration."""
+        """Step 3b: the best offer for the other side that still meets my aspiration.
+
+        Never one worth less to me than an offer I already hold: ``AC_next`` (Baarslag,
+        Hindriks & Jonker 2014) compares the offer in hand with one's own next bid, so the
+        bid is made at ``max(aspiration, held)``.
+        """
         gov = self.government
         model = self.model
+        target = max(self.aspiration, self.held())
         lo, hi = model.public_bounds
         if len(self.perception) == 1:  # bilateral: scale the other side's utility in place
             ((other, factors),) = self.perception.items()
@@ -160,20 +215,34 @@ class TradeRepresentative(Agent):
         result = best_offer(
             others,
             gov.sector_utilities,
-            self.aspiration - gov.strategic_value,
+            target - gov.strategic_value,
             lo,
             hi,
             theta0=self._theta,
             h_scale=scale,
         )
         self._theta = result.theta if 0.0 < result.theta < 1.0 else None
-        self.offer = result.x
-        return result.x
+        x = result.x
+        # An offer its own lobbies' foreseeable reaction would push out of the win-set is
+        # not made: the negotiator asks for more, in quarters of what is left of its range.
+        for k in (1, 2, 3, 4):
+            if gov.survives_reaction(x):
+                break
+            higher = target + k / 4 * (self.best - target) - gov.strategic_value
+            x = best_offer(others, gov.sector_utilities, higher, lo, hi, h_scale=scale).x
+        self.offer = x
+        return x
 
     def accepts(self, x: Sequence[float]) -> bool:
-        """Step 3c: accept an offer that meets my aspiration, my floor and my red lines."""
+        """Accept an offer that meets my aspiration, floor and red lines.
+
+        The offer must also stay in my government's win-set once its lobbies react to it
+        (``Government.survives_reaction``).
+        """
         gov = self.government
         tol = self.model.tol
-        return gov.within_red_lines(x, tol) and rules.acceptable(
-            gov.utility(x), self.aspiration, gov.floor, tol
+        return (
+            gov.within_red_lines(x, tol)
+            and rules.acceptable(gov.utility(x), self.aspiration, gov.floor, tol)
+            and gov.survives_reaction(x)
         )

@@ -174,9 +174,7 @@ class TeachingModel(NegotiationModel):
     def step(self) -> None:
         """One step of the negotiation, then the new offer's place in the utility space."""
         super().step()
-        proposer = self.proposer_order[self.t % len(self.party_names)]
-        offer = self.table[proposer]
-        if offer is not None:
+        for proposer, offer in self.tabled:
             values = tuple(self.governments_by_name[p].utility(offer) for p in self.party_names)
             self.trail.append(TrailPoint(self.t, proposer, values))
 

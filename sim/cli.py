@@ -94,6 +94,14 @@ def _parser() -> argparse.ArgumentParser:
         help="output folder (default: runs/SPEC-NAME); rerun to resume",
     )
     sweep.add_argument("--batch-size", type=int, default=None, help="runs per task")
+    sweep.add_argument(
+        "--run-timeout",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="a run still going after this long is recorded as an error "
+        "(default: the spec's run_timeout, 300)",
+    )
     sweep.add_argument("--quiet", action="store_true", help="no progress bar")
 
     app = sub.add_parser("app", help="start the interactive teaching app (in a browser)")
@@ -121,6 +129,27 @@ def _parser() -> argparse.ArgumentParser:
     )
     plot.add_argument("--out", type=Path, default=None, help="where to write (default: DIR/plots)")
 
+    validate = sub.add_parser(
+        "validate", help="measure the literature's patterns and write the validation report"
+    )
+    validate.add_argument(
+        "--seeds", type=int, default=300, help="runs per ensemble (default: 300)"
+    )
+    validate.add_argument(
+        "--out",
+        type=Path,
+        default=Path("runs") / "validation",
+        help="folder for validation.md and its figures (default: runs/validation)",
+    )
+    validate.add_argument(
+        "--pattern",
+        action="append",
+        default=None,
+        metavar="NAME",
+        help="only this pattern (repeatable): " + ", ".join(_pattern_names()),
+    )
+    validate.add_argument("--quiet", action="store_true", help="no progress bar")
+
     params = sub.add_parser("params", help="list every settable parameter of a scenario")
     params.add_argument("scenario", help="scenario file or bundled name")
     params.add_argument(
@@ -143,6 +172,29 @@ def _format_value(value: object) -> str:
     if value is None:
         return "null"
     return str(value)
+
+
+def _pattern_names() -> list[str]:
+    from sim.validation.patterns import PATTERNS
+
+    return list(PATTERNS)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Run every pattern on seeded ensembles; write the report; exit 1 if one fails."""
+    from sim.validation import validate
+
+    if not 1 <= args.seeds <= 100_000:
+        raise ScenarioError("--seeds", "", f"must be 1-100000 (got {args.seeds})")
+    unknown = [p for p in args.pattern or [] if p not in _pattern_names()]
+    if unknown:
+        known = ", ".join(_pattern_names())
+        raise ScenarioError("--pattern", "", f"unknown pattern {unknown[0]!r} (known: {known})")
+    results, files = validate(args.seeds, args.out, args.pattern, progress=not args.quiet)
+    for r in results:
+        print(f"{'holds' if r.holds else 'FAILS'}  {r.pattern.title}")
+    print("written: " + ", ".join(str(f) for f in files[:1]) + f" and {len(files) - 1} figures")
+    return 0 if all(r.holds for r in results) else 1
 
 
 def cmd_params(args: argparse.Namespace) -> int:
@@ -248,11 +300,19 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     """Run a sweep spec into a folder, resuming what is already there."""
     _needs_sweep_extra()
     from sim.sweep import SweepInterrupted, load_spec, run_sweep
+    from sim.sweep.runner import MAX_BATCH_SIZE, max_workers
+    from sim.sweep.spec import MAX_RUN_TIMEOUT
 
-    if args.workers is not None and args.workers < 1:
-        raise ScenarioError("--workers", "", f"must be at least 1 (got {args.workers})")
-    if args.batch_size is not None and args.batch_size < 1:
-        raise ScenarioError("--batch-size", "", f"must be at least 1 (got {args.batch_size})")
+    if args.workers is not None and not 1 <= args.workers <= max_workers():
+        raise ScenarioError(
+            "--workers", "", f"must lie in 1 .. {max_workers()} (got {args.workers})"
+        )
+    if args.batch_size is not None and not 1 <= args.batch_size <= MAX_BATCH_SIZE:
+        raise ScenarioError(
+            "--batch-size", "", f"must lie in 1 .. {MAX_BATCH_SIZE} (got {args.batch_size})"
+        )
+    if args.run_timeout is not None and not 0 < args.run_timeout <= MAX_RUN_TIMEOUT:
+        raise ScenarioError("--run-timeout", "", f"must lie in (0, {MAX_RUN_TIMEOUT:g}] seconds")
     plan = load_spec(args.spec)
     out = args.out or Path("runs") / Path(args.spec).stem
     print(
@@ -267,8 +327,12 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             scheduler=args.scheduler,
             batch_size=args.batch_size,
             progress=not args.quiet,
+            run_timeout=args.run_timeout,
         )
     except SweepInterrupted as exc:
+        import signal
+
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the exit
         print(f"negsim: {exc}", file=sys.stderr)
         return 130
     if result.ran_now == 0:
@@ -300,6 +364,12 @@ def cmd_plot(args: argparse.Namespace) -> int:
         written = plots.plot_all(args.folder, kinds=kinds, out=args.out)
     except plots.SweepDataError as exc:
         raise ScenarioError(str(args.folder), "", str(exc)) from None
+    except OSError as exc:  # the PNGs already written are whole (each is renamed into place)
+        where = args.out or args.folder / "plots"
+        raise ScenarioError(str(where), "--out", f"cannot write: {exc.strerror or exc}") from None
+    if not written:
+        reasons = "; ".join(f"{kind}: {reason}" for kind, reason in written.skipped)
+        raise ScenarioError(str(args.folder), "", f"nothing to plot ({reasons})")
     for path in written:
         print(path)
     for kind, reason in written.skipped:
@@ -326,15 +396,16 @@ def _files_only_plots() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``negsim``; user mistakes exit with code 2 and one line on stderr."""
-    args = _parser().parse_args(argv)
-    if args.command in {"run", "plot"}:
-        _files_only_plots()
     try:
+        args = _parser().parse_args(argv)
+        if args.command in {"run", "plot", "validate"}:
+            _files_only_plots()
         commands = {
             "run": cmd_run,
             "sweep": cmd_sweep,
             "plot": cmd_plot,
             "params": cmd_params,
+            "validate": cmd_validate,
             "app": cmd_app,
         }
         return commands[args.command](args)

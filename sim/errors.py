@@ -30,6 +30,10 @@ class ScenarioError(Exception):
         self.problem = shorten(problem)
         super().__init__(str(self))
 
+    def __reduce__(self) -> tuple[type[ScenarioError], tuple[str, str, str]]:
+        # Picklable with its three parts (it travels back from sweep workers).
+        return (type(self), (self.source, self.field, self.problem))
+
     def __str__(self) -> str:
         parts = [p for p in (self.source, self.field) if p]
         return ": ".join([*parts, self.problem])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -154,6 +155,8 @@ class NegotiationModel(mesa.Model):
             )
         self.walkout_steps = cal.weeks_to_steps(spec.protocol.walkout_weeks)
         self.summit_lead = cal.weeks_to_steps(spec.protocol.summit_lead_weeks)
+        self.step_weeks = cal.step_days / 7.0
+        self.rounds = self._round_schedule()
 
         # Agents: governments, their lobbies, their negotiators.
         self.governments_by_name: dict[str, Government] = {}
@@ -196,6 +199,7 @@ class NegotiationModel(mesa.Model):
         self.mandate_version = 0  # bumped whenever a government rebuilds its utility
         self.table: dict[str, list[float] | None] = dict.fromkeys(self.party_names)
         self.previous_offers: dict[str, list[float] | None] = dict.fromkeys(self.party_names)
+        self.tabled: list[tuple[str, list[float]]] = []  # offers made this step
         self.salience = dict.fromkeys(self.party_names, 1.0)
         self.zone = False
         self.empty_zone_steps = 0
@@ -210,6 +214,38 @@ class NegotiationModel(mesa.Model):
         self.log: list[tuple[int, str, str]] = []
         self._narrated_level: dict[str, float] = {}
         self.rows: list[list[Any]] = []
+
+    def _round_schedule(self) -> dict[int, int]:
+        """Step -> number of the negotiating round held in it.
+
+        Negotiators meet every ``protocol.round_days`` days from the start, whatever the
+        step: how often they meet is a fact about the talks, not about the simulation's
+        resolution. Proposers alternate by round.
+        """
+        cal = self.calendar
+        every = self.spec.protocol.round_days
+        days = range(0, (cal.end - cal.start).days + 1, every)
+        steps = sorted({day // cal.step_days for day in days})
+        self.round_steps = steps
+        return {step: k for k, step in enumerate(steps)}
+
+    def last_round_by(self, step: int) -> int:
+        """The step of the last round held at or before ``step`` (``step`` if none is).
+
+        Negotiators plan to have conceded all they will by the last meeting before a
+        deadline; at any step length that is the same calendar day.
+        """
+        i = bisect.bisect_right(self.round_steps, step)
+        return self.round_steps[i - 1] if i > 0 else step
+
+    def summit_named(self, name: str | None) -> SummitDate | None:
+        """The summit called ``name`` (None for None)."""
+        if name is None:
+            return None
+        for s in self.summits:
+            if s.name == name:
+                return s
+        return None
 
     def _sector_breaks(self) -> list[tuple[float, ...]]:
         """Each sector's breakpoints: 0, 1 and every lobby's reference point in it."""
@@ -241,22 +277,17 @@ class NegotiationModel(mesa.Model):
         # 2. Governments reweigh lobbies; the win-sets are compared.
         self.governments.do("update_mandate")
         self.update_zone()
-        # 3. Negotiators concede along their tactic; the proposer offers, the others respond.
+        # 3. Negotiators concede along their tactic; in a round, the proposer offers and every
+        #    offer on the table is put to every side.
         self.representatives.do("update_aspiration")
-        proposer = self.representatives_by_name[self.proposer_order[t % len(self.party_names)]]
-        offer = proposer.propose()
-        self._table_offer(proposer.name, offer)
-        responders = [r for r in self.representatives_by_name.values() if r is not proposer]
-        if all(r.accepts(offer) for r in responders):
-            self.status = "accepted"
-            self._say(f"{possessive(self._label(proposer.name))} offer is accepted at the table")
-            # 4. The tentative deal goes to every ratifier after the lobbies react.
-            self.ratify(offer)
-        elif not self.zone:
-            self.status = "stalled"
-            self.check_walkout()
+        round_number = self.rounds.get(t)
+        self.tabled = []
+        if round_number is not None:
+            self.hold_round(round_number)
         else:
-            self.status = "countered"
+            self.status = "between rounds"
+        if self.running and not self.zone:
+            self.check_walkout()
         # 5. Data is collected; the run ends at the horizon at the latest.
         if self.collect_series:
             self.rows.append(self.record())
@@ -335,19 +366,39 @@ class NegotiationModel(mesa.Model):
                 "the zone of agreement opens" if self.zone else "the zone of agreement closes"
             )
 
-    def perceived_deadline(self, party: str) -> int:
-        """``T`` for a negotiator: next reachable summit, then hard deadline, then horizon."""
-        t = self.t
-        current = self.representatives_by_name[party].deadline
-        if self.zone:
-            for s in self.summits:
-                aimed_at = s.start == current or s.start >= t + self.summit_lead
-                if party in s.parties and s.start >= t and aimed_at:
-                    return s.start
-        hard = self.hard_deadline_step[party]
-        if hard is not None and hard >= t:
-            return hard
-        return self.horizon
+    def hold_round(self, number: int) -> None:
+        """One negotiating round: offers are tabled; one that every side accepts is a deal.
+
+        With simultaneous offers (the default) every negotiator tables an offer; with
+        alternating offers only this round's proposer does (Rubinstein 1982). No one offers
+        less than an offer it already holds (``TradeRepresentative.propose``). Every offer on
+        the table is then put to every side; when several are acceptable to all, the deal
+        splits the difference (``rules.settle``), so the terms do not hinge on whose turn it
+        is when a deadline falls.
+        """
+        reps = self.representatives_by_name
+        if self.spec.protocol.offers == "simultaneous":
+            movers = [reps[p] for p in self.party_names]
+        else:
+            movers = [reps[self.proposer_order[number % len(self.party_names)]]]
+        offers = [(r.name, r.propose()) for r in movers]  # each sees last round's table
+        for party, offer in offers:
+            self._table_offer(party, offer)
+        self.tabled = offers
+        on_table = [(p, x) for p, x in self.table.items() if x is not None]
+        agreed = [(p, x) for p, x in on_table if all(r.accepts(x) for r in reps.values())]
+        if not agreed:
+            self.status = "countered" if self.zone else "stalled"
+            return
+        self.status = "accepted"
+        if len(agreed) == 1:
+            author, deal = agreed[0]
+            self._say(f"{possessive(self._label(author))} offer is accepted at the table")
+        else:
+            deal = rules.settle([x for _, x in agreed])
+            self._say("the offers on the table cross: the sides split the difference")
+        # 4. The tentative deal goes to every ratifier after the lobbies react.
+        self.ratify(deal)
 
     def _table_offer(self, party: str, offer: list[float]) -> None:
         previous = self.table[party]
@@ -373,10 +424,7 @@ class NegotiationModel(mesa.Model):
     def check_walkout(self) -> None:
         """Past its hard deadline with the zone empty for ``W`` weeks, a side walks out."""
         for p in self.party_names:
-            hard = self.hard_deadline_step[p]
-            if hard is None or self.t <= hard:
-                continue
-            if min(self.empty_zone_steps, self.t - hard) >= self.walkout_steps:
+            if self.representatives_by_name[p].walks_out():
                 self.walked_out = p
                 self.finish(
                     "breakdown",
@@ -415,7 +463,7 @@ class NegotiationModel(mesa.Model):
             self.finish("breakdown", f"talks collapsed after {names} rejected the deal")
             return
         for g in rejected:
-            g.tighten_mandate(float(self.spec.protocol.mandate_tightening))
+            g.learn_from_rejection(deal)
 
     def finish(self, ended: str, reason: str) -> None:
         """End the run and build its outcome."""

@@ -108,3 +108,75 @@ def ratifies(ratifier_utility: float, no_deal_value: float, margin: float, tol: 
 def mobilisation_shock(normal_draw: float, sd: float) -> float:
     """A mean-one lognormal factor ``exp(sd * z - sd**2 / 2)`` from a standard normal draw."""
     return math.exp(sd * normal_draw - 0.5 * sd * sd)
+
+
+# -- rules added for validity: time in calendar units, closing, level-II learning ------------
+
+
+def retention(per_week: float, weeks: float) -> float:
+    """Share of a quantity kept after ``weeks`` when ``per_week`` is kept after one week.
+
+    Memories are stated per unit of calendar time and converted to the step, so that a finer
+    step does not mean a shorter memory: ``per_week ** weeks`` (the exact discretisation of
+    exponential decay).
+    """
+    return per_week**weeks
+
+
+def ou_step(z: float, decay: float, normal_draw: float) -> float:
+    """One exact step of a stationary Ornstein-Uhlenbeck process with unit variance.
+
+    ``z' = decay * z + sqrt(1 - decay**2) * eps`` with ``decay = exp(-dt / tau)``: the same
+    process, sampled at any step, has the same distribution and autocorrelation in calendar
+    time (Gillespie 1996), so shocks do not average away on finer steps.
+    """
+    return decay * z + math.sqrt(max(0.0, 1.0 - decay * decay)) * normal_draw
+
+
+def felt_dissatisfaction(
+    own: float | None, foreign: Iterable[float], foreign_weight: float
+) -> float:
+    """What a lobby reacts to: its own government's offer fully, other countries' offers less.
+
+    Lobbies act on their own government (Grossman & Helpman 1994): what it offers abroad is
+    what they fear. A foreign demand mobilises them only at ``foreign_weight`` (Putnam 1988's
+    reverberation, a secondary effect). The worst of the weighted offers counts; 0 before any
+    offer.
+    """
+    worst = -math.inf if own is None else own
+    for d in foreign:
+        worst = max(worst, foreign_weight * d)
+    return 0.0 if worst == -math.inf else worst
+
+
+def settle(acceptable: list[list[float]]) -> list[float]:
+    """The deal when several offers on the table are acceptable to every side: their average.
+
+    When offers cross, neither side's last offer is taken as it stands; the sides split the
+    difference (Raiffa 1982), so the terms do not depend on whose turn it was to propose. With
+    concave utilities and convex red lines, the average of offers that every side accepts is
+    itself acceptable to every side.
+    """
+    n = len(acceptable)
+    return [sum(values) / n for values in zip(*acceptable, strict=True)]
+
+
+def ratifier_multiplier_at_rejection(
+    economic_gain: float, strategic_gain: float, margin: float, lobby_loss: float
+) -> float | None:
+    """The ratifier's lobby multiplier at which a rejected deal would just have passed.
+
+    The ratifier's gain is ``economic_gain + strategic_gain - b * lobby_loss``, linear in its
+    multiplier ``b`` on the government's lobby weights, where ``lobby_loss`` is the weighted
+    rise in lobby dissatisfaction the deal brings. A rejection reveals ``b`` above the value
+    that makes the gain equal ``margin`` (Tarar 2001: level II reveals its constraint). None
+    when lobbies do not explain the rejection (``lobby_loss <= 0``).
+    """
+    if lobby_loss <= 0.0:
+        return None
+    return (economic_gain + strategic_gain - margin) / lobby_loss
+
+
+def caution(safety: float, weeks_since: float, half_life_weeks: float) -> float:
+    """Extra caution after a failed vote: ``safety`` halving every ``half_life_weeks``."""
+    return safety * 0.5 ** (weeks_since / half_life_weeks)

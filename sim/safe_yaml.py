@@ -137,6 +137,12 @@ def parse(text: str) -> Any:
         return loader.construct_document(root)
     except RecursionError:  # a bound above should come first; never a traceback
         raise YamlProblem("", f"nested more than {MAX_DEPTH} levels deep") from None
+    except ValueError as exc:  # a constructor's refusal, e.g. an integer of 5,000 digits
+        if isinstance(exc, YamlProblem):
+            raise
+        if "digits" in str(exc):
+            raise YamlProblem("", "holds a number too long to read (over 4,300 digits)") from None
+        raise YamlProblem("", f"holds a value that cannot be read ({exc})") from None
     finally:
         loader.dispose()
 

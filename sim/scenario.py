@@ -232,7 +232,8 @@ class Ratifier(Spec):
 
     label: str = Field("ratifier", description="who ratifies, for reports")
     lobby_weight: num(gt=0) = Field(
-        1.0, description="how much more (>1) than the government the ratifier weighs lobbies"
+        1.0,
+        description="how much more (>1) than the government the ratifier weighs lobbies (known)",
     )
     bias_sd: num(ge=0, le=MAX_LOG_SD) = Field(
         0.2, description="sd of the ratifier's log-bias on lobby weight, unknown to negotiators"
@@ -313,9 +314,16 @@ class Lobby(Spec):
     base_weight: num(ge=0) = Field(
         1.0, description="weight of its dissatisfaction in its government's utility at no pressure"
     )
-    inertia: num(ge=0, lt=1) = Field(0.6, description="share of last step's pressure kept")
+    inertia: num(ge=0, lt=1) = Field(0.6, description="share of its pressure kept after a week")
     shock_sd: num(ge=0, le=MAX_LOG_SD) = Field(
-        0.15, description="sd of the log mobilisation shock per step"
+        0.15, description="sd of its log mobilisation shock (a lasting mood, not per step)"
+    )
+    shock_weeks: num(gt=0, le=520) = Field(
+        1.0, description="how long a mobilisation shock lasts (correlation time, weeks)"
+    )
+    foreign_offer_weight: num(ge=0, le=1) = Field(
+        0.5,
+        description="how much offers tabled by other countries mobilise it (own offers: 1)",
     )
     loss_aversion: num(ge=1) = Field(2.25, description="slope of a loss at the reference point")
     convexity: num(ge=0) = Field(1.0, description="quadratic growth of a loss")
@@ -328,7 +336,10 @@ class Lobby(Spec):
         default_factory=dict, description="per-sector level past which it is outraged"
     )
     outrage: num(ge=0) = Field(1.0, description="extra pressure while a red line is crossed")
-    reaction: num(ge=0) = Field(1.0, description="scale of its reaction to a tentative deal")
+    reaction: num(ge=0) = Field(
+        0.0,
+        description="extra mobilisation against a tentative deal, foreseen by its government",
+    )
 
     def reference_for(self, sector: str, references: Mapping[str, float]) -> float | str:
         """Reference point named or given for ``sector`` before resolution."""
@@ -363,7 +374,13 @@ class Event(Spec):
 class Protocol(Spec):
     """Rules of the table: who proposes, when talks collapse."""
 
-    first_proposer: str | None = Field(None, description="party that makes the first offer")
+    offers: Literal["simultaneous", "alternating"] = Field(
+        "simultaneous",
+        description="each round every side offers, or one side in turn (first_proposer first)",
+    )
+    first_proposer: str | None = Field(
+        None, description="with alternating offers: the party that makes the first offer"
+    )
     walkout_weeks: int = Field(
         8,
         ge=1,
@@ -373,8 +390,14 @@ class Protocol(Spec):
     collapse_probability: num(ge=0, le=1) = Field(
         0.2, description="chance that talks collapse after a failed ratification"
     )
-    mandate_tightening: num(ge=0) = Field(
-        0.5, description="after a rejection, the floor rises by the shortfall times (1 + this)"
+    mandate_tightening: num(ge=0, le=10) = Field(
+        0.5, description="extra caution after a rejection: share added to the learned bias"
+    )
+    tightening_half_life_weeks: num(gt=0, le=520) = Field(
+        8.0, description="weeks in which that extra caution halves"
+    )
+    round_days: int = Field(
+        7, ge=1, le=92, description="days between negotiating rounds (one offer per round)"
     )
     summit_lead_weeks: int = Field(
         1, ge=0, le=520, description="a summit is aimed at only if at least this many weeks ahead"
@@ -597,6 +620,12 @@ def check_consistency(s: Scenario, source: str) -> None:
     cal = s.calendar
     if cal.end <= cal.start:
         fail("calendar.end", f"must be after calendar.start ({cal.start})")
+    if s.protocol.round_days < cal.step_days:
+        fail(
+            "protocol.round_days",
+            f"rounds every {s.protocol.round_days} days need steps of at most that many days"
+            f" (calendar.step_days is {cal.step_days})",
+        )
     steps = (cal.end - cal.start).days // cal.step_days
     if steps > MAX_STEPS:
         fail(

@@ -451,6 +451,22 @@ def test_any_set_value_runs_or_is_refused_in_one_line(tmp_path, capsys, path, va
     check_run_or_refusal(code, out, err)
 
 
+def test_a_number_too_long_to_read_is_one_line(tmp_path, capsys):
+    path = write_doc(tmp_path, "name: " + "9" * 5000 + "\n")
+    code, _, err = cli(["run", str(path)], capsys)
+    assert_refused(code, err, "too long")
+    code, _, err = cli(["run", "classroom", "--set", "lobbies.farmers.strength=" + "9" * 5000],
+                       capsys)
+    assert_refused(code, err, "too long")
+
+
+def test_scenario_errors_survive_pickling():  # they travel back from sweep workers
+    import pickle
+
+    error = pickle.loads(pickle.dumps(ScenarioError("f.yaml", "a.b", "bad")))
+    assert (error.source, error.field, error.problem) == ("f.yaml", "a.b", "bad")
+
+
 def test_scenario_errors_stay_short_whatever_the_value():
     error = ScenarioError("file.yaml", "a." * 1000, "bad value " + "x" * 10**6)
     assert len(str(error)) < 800 and "\n" not in str(error)

@@ -250,14 +250,14 @@ def test_some_runs_agree_and_their_ratifiers_approved(scenarios):
     assert agreed > 0
 
 
-def test_strong_lobby_with_ratification_risk_records_failures(scenarios):
-    """Tied hands: a very strong farm lobby and a suspicious Diet make ratification fail
-    sometimes; every failure is recorded and never reported as an agreement."""
+def test_an_unpredictable_ratifier_records_failures(scenarios):
+    """Involuntary defection: with a large private bias the Diet sometimes rejects a deal the
+    negotiators accepted; every failure is recorded and never reported as an agreement."""
     sc = with_overrides(
         scenarios["usjapan_2019"],
         {
-            "lobbies.ja_zenchu.strength": 4.0,
-            "parties.japan.ratifier.lobby_weight": 3.0,
+            "lobbies.ja_zenchu.strength": 1.5,
+            "parties.japan.ratifier.bias_sd": 1.0,
             "protocol.collapse_probability": 0.0,
         },
     )
@@ -332,11 +332,19 @@ def test_three_party_fixture_runs_and_ends(scenarios):
 
 
 def test_three_party_proposer_order_starts_with_first_proposer(scenarios):
-    model = sim.NegotiationModel(scenarios["three_party"], rng=0)
+    alternating = with_overrides(scenarios["three_party"], {"protocol.offers": "alternating"})
+    model = sim.NegotiationModel(alternating, rng=0)
     assert model.proposer_order == ["beta", "gamma", "alpha"]
     model.step()
     assert model.table["beta"] is not None
     assert model.table["alpha"] is None and model.table["gamma"] is None
+
+
+def test_simultaneous_offers_every_side_offers_each_round(scenarios):
+    model = sim.NegotiationModel(scenarios["three_party"], rng=0)
+    model.step()
+    assert all(x is not None for x in model.table.values())
+    assert [p for p, _ in model.tabled] == model.party_names
 
 
 def grid_zone_margin(sides, lo, hi, n: int = 21):
@@ -382,23 +390,28 @@ def test_outcome_analysis_shares_the_deals_yardstick():
 
 def test_a_negotiator_reaches_its_floor_in_its_hard_deadlines_week():
     # Faratin et al.'s tactic concedes everything by the deadline T: in the week of the hard
-    # deadline itself, T is still that week (it passes only after it).
+    # deadline itself, T is still that week (it passes only after it). The summit is moved
+    # past the deadline so that Boulware pairs negotiate toward it.
     scenario = sim.load_scenario(
         "classroom",
-        {"parties.northland.tactic.beta": 0.3, "parties.southland.tactic.beta": 0.3},
+        {
+            "parties.northland.tactic.beta": 0.3,
+            "parties.southland.tactic.beta": 0.3,
+            "summits.leaders.start": "2025-12-01",
+        },
     )
     checked = 0
-    for seed in range(40):
+    for seed in range(20):
         model = sim.NegotiationModel(scenario, rng=seed, collect=False)
         hard = model.hard_deadline_step["northland"]
-        while model.running and model.steps < hard + 1:
+        while model.running and model.t < hard:
             model.step()
-        if model.running and model.t == hard:
+        if model.t == hard:
             checked += 1
             for rep in model.representatives_by_name.values():
                 assert rep.deadline == hard
                 assert rep.concession == 1.0
-    assert checked >= 3
+    assert checked >= 10
 
 
 def test_no_lobby_presses_for_a_nearing_election_in_the_week_of_the_vote():

@@ -273,3 +273,73 @@ def test_reciprocal_concession_adds_and_clips():
 def test_reciprocal_concession_stays_in_unit_interval(prev, theirs):
     c = rules.reciprocal_concession(prev, theirs)
     assert 0.0 <= c <= 1.0
+
+
+# -- rules added for validity ------------------------------------------------------------
+
+
+@given(rho=st.floats(0.0, 0.999), weeks=st.floats(0.01, 13.0))
+def test_retention_composes_over_calendar_time(rho, weeks):
+    # Two half-steps keep what one whole step keeps: memory is per week, not per step.
+    assert rules.retention(rho, weeks / 2) ** 2 == pytest.approx(rules.retention(rho, weeks))
+    assert rules.retention(rho, 1.0) == pytest.approx(rho)
+
+
+def test_ou_shocks_have_the_same_law_at_any_step():
+    # Stationary unit variance, and the same one-week autocorrelation with daily or weekly
+    # steps: a finer step does not average the mood away.
+    rng = np.random.default_rng(7)
+    tau = 1.5  # weeks
+    lags = {}
+    for days in (1, 7):
+        decay = math.exp(-(days / 7) / tau)
+        per_week = 7 // days
+        z, path = float(rng.standard_normal()), []
+        for _ in range(40_000 * per_week):
+            z = rules.ou_step(z, decay, float(rng.standard_normal()))
+            path.append(z)
+        weekly = np.array(path[::per_week])
+        assert weekly.var() == pytest.approx(1.0, abs=0.05)
+        lags[days] = float(np.corrcoef(weekly[:-1], weekly[1:])[0, 1])
+    assert lags[1] == pytest.approx(math.exp(-1 / tau), abs=0.03)
+    assert lags[7] == pytest.approx(lags[1], abs=0.03)
+
+
+def test_a_lobby_feels_its_own_offer_fully_and_foreign_ones_in_part():
+    assert rules.felt_dissatisfaction(None, [], 0.5) == 0.0
+    assert rules.felt_dissatisfaction(0.2, [0.6], 0.5) == pytest.approx(0.3)
+    assert rules.felt_dissatisfaction(0.4, [0.6], 0.5) == pytest.approx(0.4)
+    assert rules.felt_dissatisfaction(None, [0.6, 0.2], 0.25) == pytest.approx(0.15)
+    assert rules.felt_dissatisfaction(-0.1, [], 1.0) == pytest.approx(-0.1)
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 10_000), m=st.integers(1, 6), n=st.integers(2, 3))
+def test_splitting_offers_everyone_accepts_gives_a_deal_everyone_accepts(seed, m, n):
+    from helpers import random_sides, value
+
+    rng = np.random.default_rng(seed)
+    sides = random_sides(rng, m, n)
+    offers = [list(rng.uniform(0.0, 1.0, m)) for _ in range(3)]
+    # Each side's aspiration: the least it gets from any of the offers, so all are acceptable.
+    aspirations = [min(value(us, x) for x in offers) for us in sides]
+    deal = rules.settle(offers)
+    for us, a in zip(sides, aspirations, strict=True):
+        assert value(us, deal) >= a - 1e-9  # concavity: the average is no worse than the worst
+
+
+@given(
+    econ=st.floats(-5, 5), strategic=st.floats(-2, 2), margin=st.floats(0, 1),
+    loss=st.floats(0.01, 10),
+)
+def test_the_revealed_multiplier_makes_the_rejected_deal_just_pass(econ, strategic, margin, loss):
+    b = rules.ratifier_multiplier_at_rejection(econ, strategic, margin, loss)
+    assert econ + strategic - b * loss == pytest.approx(margin, abs=1e-9)
+    assert rules.ratifier_multiplier_at_rejection(econ, strategic, margin, 0.0) is None
+    assert rules.ratifier_multiplier_at_rejection(econ, strategic, margin, -loss) is None
+
+
+def test_caution_halves_every_half_life():
+    assert rules.caution(0.5, 0.0, 8.0) == pytest.approx(0.5)
+    assert rules.caution(0.5, 8.0, 8.0) == pytest.approx(0.25)
+    assert rules.caution(0.5, 24.0, 8.0) == pytest.approx(0.0625)
