@@ -101,6 +101,7 @@ class Government(Agent):
         self.tightening_half_life = float(model.spec.protocol.tightening_half_life_weeks)
         self.last_rejection_step: int | None = None
         self.lobbies: list[Lobby] = []
+        self.reacting_lobbies = False  # set by the model: any of its lobbies with reaction > 0
         self._plan: list[list[_SegmentPlan]] | None = None
         self.sector_utilities: list[Piecewise] = [e.copy() for e in self.economics]
         self._status_quo = sum(u.c[0] for u in self.sector_utilities)
@@ -222,7 +223,7 @@ class Government(Agent):
         mandate's visible gain ``m`` under the weights it will provoke, leaving only the
         ratifier's private bias to chance.
         """
-        if not self.lobbies:
+        if not self.reacting_lobbies:  # no lobby reacts beyond its pressure: U >= floor says it
             return True
         multiplier = self.mandate_multiplier()
         none = [0.0] * len(x)

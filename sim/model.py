@@ -167,7 +167,9 @@ class NegotiationModel(mesa.Model):
         for name, lobby_spec in spec.lobbies.items():
             lobby = Lobby(self, name, lobby_spec)
             self.lobbies_by_name[name] = lobby
-            self.governments_by_name[lobby.country].lobbies.append(lobby)
+            government = self.governments_by_name[lobby.country]
+            government.lobbies.append(lobby)
+            government.reacting_lobbies |= lobby.reaction > 0.0
         for p, party in spec.parties.items():
             self.representatives_by_name[p] = TradeRepresentative(
                 self, p, party, self.governments_by_name[p]

@@ -130,7 +130,10 @@ def test_trail_records_each_tabled_offer_for_both_sides():
     model = TeachingModel("classroom", seed=3)
     for _ in range(5):
         model.step()
-    assert [p.step for p in model.trail] == [0, 1, 2, 3, 4]
+    # Both sides offer in every weekly round (simultaneous offers).
+    assert [(p.step, p.proposer) for p in model.trail] == [
+        (t, side) for t in range(5) for side in ("northland", "southland")
+    ]
     last = model.trail[-1]
     offer = model.table[last.proposer]
     assert last.utilities[0] == pytest.approx(
