@@ -28,7 +28,7 @@ class Government(Agent):
         * **Utility on a fixed yardstick** ``U(x, t) = sum_j g_j(x_j) - sum_L w_L(t) D_L(x) +
           V(t)``: economic gains per sector, minus the weighted dissatisfaction of its lobbies,
           plus the strategic value of a deal. Never rescaled over time, so outcomes are
-          comparable across runs (DESIGN.md, "Utilities").
+          comparable across runs (docs/model.md, "Sector utilities").
         * **Lobby weights** ``w_L = base_L + k P_L``: political-support maximisation in the
           spirit of Grossman & Helpman (1994), with pressure as the lobby's currency.
         * **Mandate**: a deal is acceptable when ``U >= R + m`` (``m > 0``, the visible gain a

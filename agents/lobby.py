@@ -24,7 +24,7 @@ class Lobby(Agent):
           size of the loss (prospect theory: Kahneman & Tversky 1979, Tversky & Kahneman
           1991). A protectionist lobby's reference is today's protection, an exporter lobby's
           parity with its competitors (e.g. the TPP terms its rivals enjoy), so neither starts
-          at an extreme by construction (DESIGN.md, "Agents", 1).
+          at an extreme by construction (docs/model.md, "Lobby").
         * **Pressure** ``P_t = rho P_{t-1} + (1 - rho) shock (strength * salience * D / D(worst
           deal) + outrage)``: the lobby reacts to what its own government offers, and to
           other countries' demands only at ``foreign_offer_weight`` (Grossman & Helpman 1994:

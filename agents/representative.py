@@ -74,7 +74,7 @@ class TradeRepresentative(Agent):
         self.tit_for_tat = float(tactic.tit_for_tat)
         noise = float(spec.perception_noise)
         # Its model of each other side's priorities: one log-normal factor per sector, drawn
-        # once per run from the run's seed ("known with noise", DESIGN.md).
+        # once per run from the run's seed (its model of the other side is "known with noise").
         self.perception: dict[str, list[float]] = {}
         for other in model.party_names:
             if other != name:

@@ -2,9 +2,8 @@
 
 A scenario states what is not known (a lobby's strength, a ratifier's bias) as a distribution;
 each run draws one value from the run's own seed, so that outcome distributions over seeds
-reflect that uncertainty and not only the shocks inside a run (DESIGN.md, "Calendar, elections,
-events"). Written in YAML as a mapping with a ``dist`` key, e.g.
-``strength: {dist: lognormal, median: 1.0, sigma: 0.3}``.
+reflect that uncertainty and not only the shocks inside a run. Written in YAML as a mapping
+with a ``dist`` key, e.g. ``strength: {dist: lognormal, median: 1.0, sigma: 0.3}``.
 
 Every distribution's parameters are finite, every draw is finite, and every sampler finishes in
 a fixed number of operations (no rejection loops), whatever the file says. ``reach`` is the

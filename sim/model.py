@@ -267,7 +267,7 @@ class NegotiationModel(mesa.Model):
         self._scheduled_step()
 
     def step(self) -> None:
-        """One period of talks, in the order of DESIGN.md ("One step")."""
+        """One period of talks, in the order of docs/model.md ("Process overview")."""
         self.t = t = self.steps - 1
         self.apply_scheduled_events()
         self.charge_passed_summits()

@@ -9,7 +9,7 @@ multiplier is found by a 1-D root search on ``theta = lam / (1 + lam)`` in [0, 1
 (safeguarded Newton with the analytic ``dF/dtheta``, warm-started from the last step); a
 bracket left open is closed by interpolating between its two ends, which by concavity of ``F``
 still meets the aspiration.
-No general-purpose optimiser runs in the per-step loop (DESIGN.md, "Agents", 3).
+No general-purpose optimiser runs in the per-step loop: every search is closed-form per sector.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ def salience(t: float, elections: Iterable[tuple[float, float, float]]) -> float
     """How much trade matters to voters at step ``t``: ``1 + A exp(-(t_e - t) / tau)``.
 
     Before each upcoming election at step ``t_e`` salience rises exponentially toward
-    ``1 + A``; after it, it is back to 1 (DESIGN.md; the election-proximity effect of Conconi,
+    ``1 + A``; after it, it is back to 1 (the election-proximity effect of Conconi,
     Facchini & Zanardi 2014). With several upcoming elections the most salient one counts.
 
     Args:
@@ -44,14 +44,14 @@ def lobby_pressure(
     ``P_t = inertia * P_{t-1} + (1 - inertia) * shock * (strength * salience * max(D, 0) +
     outrage)``: pressure follows dissatisfaction with the offers on the table, amplified by
     election salience and smoothed by organisational inertia; a satisfied lobby does not press
-    (Grossman & Helpman 1994 for the lobby-government link; DESIGN.md for the form).
+    (Grossman & Helpman 1994 for the lobby-government link; docs/model.md for the form).
     """
     drive = strength * salience * max(dissatisfaction, 0.0) + outrage
     return inertia * previous + (1.0 - inertia) * shock * drive
 
 
 def lobby_weight(base: float, response: float, pressure: float) -> float:
-    """A lobby's weight in its government's utility: ``w = base + k * P`` (DESIGN.md)."""
+    """A lobby's weight in its government's utility: ``w = base + k * P`` (docs/model.md)."""
     return base + response * pressure
 
 
@@ -87,8 +87,8 @@ def aspiration_level(best: float, floor: float, concession: float) -> float:
     """Utility a negotiator demands after conceding ``concession`` of its range.
 
     Normalised between its floor ``R + m`` and the best deal it could get, on the fixed
-    yardstick (DESIGN.md, "Utilities"). If even the best deal is below the floor, the floor
-    (an unreachable demand: the zone of agreement is empty for this side).
+    yardstick (docs/model.md, "Sector utilities"). If even the best deal is below the floor,
+    the floor (an unreachable demand: the zone of agreement is empty for this side).
     """
     if best <= floor:
         return floor

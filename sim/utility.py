@@ -90,7 +90,7 @@ def economic_term(breaks: tuple[float, ...], linear: float, quadratic: float) ->
     """A government's economic gain ``g(x) = linear * x + quadratic * x**2`` in one sector.
 
     Exporters have ``linear > 0`` and a concave ``quadratic < 0`` (diminishing gains);
-    importers have ``linear < 0`` so that no concession is free (DESIGN.md, "Utilities").
+    importers have ``linear < 0`` so that no concession is free (docs/model.md).
     """
     n = len(breaks) - 1
     return Piecewise(breaks, [0.0] * n, [linear] * n, [quadratic] * n)

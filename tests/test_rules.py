@@ -251,7 +251,7 @@ def test_ratifies_with_tolerance():
     tol = 1e-9
     assert rules.ratifies(1.0, 0.5, 0.2, tol)
     assert rules.ratifies(0.7, 0.5, 0.2, tol)
-    # the 2e-16 rounding error of the feasibility study must not sink a deal
+    # a 2e-16 rounding error must not sink a deal
     assert rules.ratifies(0.7 - 2e-16, 0.5, 0.2, tol)
     assert rules.ratifies(0.1 + 0.2, 0.0, 0.3, tol)
     assert not rules.ratifies(0.7 - 1e-6, 0.5, 0.2, tol)

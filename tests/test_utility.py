@@ -25,7 +25,7 @@ WANTS = (PROTECTION, LIBERALISATION)
 def reference_dissatisfaction(
     x: float, *, wants: str, r: float, s: float, lam: float, eta: float
 ) -> float:
-    """DESIGN.md / docstring form: loss l weighs lam*l + eta*l**2, a gain g lowers D by g."""
+    """docs/model.md / docstring form: loss l weighs lam*l + eta*l**2, a gain g lowers D by g."""
     if wants == PROTECTION:
         loss, gain = max(x - r, 0.0), max(r - x, 0.0)
     else:
