@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sim.validation.ensembles import Ensembles, Run
 from sim.validation.stats import (
@@ -46,12 +46,10 @@ class Check:
 
 @dataclass
 class Result:
-    """A pattern's checks, and the raw values its figure shows."""
+    """A pattern's checks."""
 
     pattern: Pattern
     checks: list[Check]
-    series: dict[str, list[float]] = field(default_factory=dict)
-    marks: dict[str, float] = field(default_factory=dict)  # labelled lines on its figure
 
     @property
     def holds(self) -> bool:
@@ -161,12 +159,7 @@ def deadline_effect(ens: Ensembles) -> Result:
         above("week of first agreement, Boulware minus Conceder pairs",
               difference_of_means([r.first_accepted for r in t], [r.first_accepted for r in s])),
     ]
-    series = {
-        "Boulware pairs (beta 0.2)": [float(r.first_accepted) for r in t],
-        "Conceder pairs (beta 3)": [float(r.first_accepted) for r in s],
-    }
-    marks = {"leaders' summit": float(max(min(r.deadline_rounds) for r in tough))}
-    return Result(PATTERNS["deadline"], checks, series, marks)
+    return Result(PATTERNS["deadline"], checks)
 
 
 def both_beta(beta: float) -> dict[str, float]:
@@ -196,8 +189,7 @@ def toughness(ens: Ensembles) -> Result:
             above("week of agreement, Boulware minus Conceder", step_gap(runs[0.2], runs[3.0])),
         ),
     ]
-    series = {f"Northland beta {b:g}": gains[b] for b in (0.2, 1.0, 3.0)}
-    return Result(PATTERNS["toughness"], checks, series)
+    return Result(PATTERNS["toughness"], checks)
 
 
 def tied_hands_classroom(ens: Ensembles) -> Result:
@@ -215,8 +207,7 @@ def tied_hands_classroom(ens: Ensembles) -> Result:
         below("Southland's farm concessions per deal, strong minus weak lobby",
               difference_of_means(conc_s, conc_w)),
     ]
-    series = {"farm lobby strength 0.5": conc_w, "farm lobby strength 3": conc_s}
-    return Result(PATTERNS["tied_hands_classroom"], checks, series)
+    return Result(PATTERNS["tied_hands_classroom"], checks)
 
 
 def tied_hands_2019(ens: Ensembles) -> Result:
@@ -234,8 +225,7 @@ def tied_hands_2019(ens: Ensembles) -> Result:
         at_most("Japan's farm concessions per deal (sum of five sectors), strong minus weak",
                 difference_of_means(conc_s, conc_w), 0.05),
     ]
-    series = {"JA-Zenchu strength 0.5": conc_w, "JA-Zenchu strength 2": conc_s}
-    return Result(PATTERNS["tied_hands_2019"], checks, series)
+    return Result(PATTERNS["tied_hands_2019"], checks)
 
 
 def election_freeze(ens: Ensembles) -> Result:
@@ -257,11 +247,7 @@ def election_freeze(ens: Ensembles) -> Result:
         above("2019: week of agreement, election 5 weeks later minus as it was",
               step_gap(jp_later, jp)),
     ]
-    series = {
-        "classroom, election 2025-05-19": [float(r.outcome.step) for r in deals(as_is)],
-        "classroom, election 2025-07-14": [float(r.outcome.step) for r in deals(later)],
-    }
-    return Result(PATTERNS["election_freeze"], checks, series)
+    return Result(PATTERNS["election_freeze"], checks)
 
 
 def involuntary_defection(ens: Ensembles) -> Result:
@@ -284,13 +270,7 @@ def involuntary_defection(ens: Ensembles) -> Result:
         at_most("usjapan_2015: failed votes per run", mean(failures(ens.runs("usjapan_2015"))),
                 0.15),
     ]
-    series = {
-        "farm lobby 0.5": failures(weak),
-        "farm lobby 3": failures(strong),
-        "bias sd 0.05": failures(sure),
-        "bias sd 0.4": failures(unsure),
-    }
-    return Result(PATTERNS["involuntary_defection"], checks, series)
+    return Result(PATTERNS["involuntary_defection"], checks)
 
 
 def both_bias(sd: float) -> dict[str, float]:
@@ -320,8 +300,7 @@ def history_2019(ens: Ensembles) -> Result:
         at_least("farm concessions as a share of TPP levels (wheat, dairy, beef, pork)",
                  mean([farm_ratio(r) for r in d]), 0.75),
     ]
-    series = {s: [r.outcome.concessions[s] / v for r in d] for s, v in TPP_2019.items()}
-    return Result(PATTERNS["history_2019"], checks, series, {"TPP level": 1.0})
+    return Result(PATTERNS["history_2019"], checks)
 
 
 def history_2015(ens: Ensembles) -> Result:
@@ -335,14 +314,12 @@ def history_2015(ens: Ensembles) -> Result:
                  share(runs, lambda r: r.outcome.agreement and _date(r) <= dt.date(2015, 10, 5)),
                  0.8),
     ]
-    series = {"deal week": [float(r.outcome.step) for r in deals(runs)]}
-    return Result(PATTERNS["history_2015"], checks, series)
+    return Result(PATTERNS["history_2015"], checks)
 
 
 def time_step(ens: Ensembles) -> Result:
     """Weekly, 3-day and daily steps give the same talks, within sampling error."""
     checks = []
-    series: dict[str, list[float]] = {}
     for name, farm in (("classroom", ("grain", "dairy")), ("usjapan_2019", FARM_2019)):
         weekly = ens.runs(name, {"calendar.step_days": 7})
         for days in (3, 1):
@@ -358,9 +335,7 @@ def time_step(ens: Ensembles) -> Result:
                                            [concession_sum(r, farm) for r in deals(weekly)]),
                        0.1),
             ]
-            series[f"{name}, {days}-day"] = [float(r.day) for r in deals(finer)]
-        series[f"{name}, 7-day"] = [float(r.day) for r in deals(weekly)]
-    return Result(PATTERNS["time_step"], checks, series)
+    return Result(PATTERNS["time_step"], checks)
 
 
 def _date(run: Run) -> dt.date:
@@ -419,7 +394,8 @@ PATTERNS: dict[str, Pattern] = {
         ),
         Pattern(
             "history_2019", "The 2019 history",
-            "shared facts (USTR, CRS R46576, Politico, Asahi; see docs/calibration.md)",
+            "USTR; CRS R46576; Politico, 2019-08-25; Asahi, 2019-09-25; nippon.com and Kyodo on the"
+            " 2019 election; see docs/calibration.md",
             "usjapan_2019", "as shipped",
             "agreement after Japan's election and well before the U.S. one; no rice; no U.S."
             " car tariff cut; farm concessions near but not above TPP levels",
@@ -427,7 +403,7 @@ PATTERNS: dict[str, Pattern] = {
         ),
         Pattern(
             "history_2015", "The 2015 history",
-            "shared facts (IDFA / Hagstrom Report; USTR)",
+            "IDFA / Hagstrom Report on the 2015-04-28 summit; USTR, 2015-10-05 (TPP concluded)",
             "usjapan_2015", "as shipped",
             "no deal by Abe's visit of 2015-04-28; a deal by TPP's conclusion of 2015-10-05",
             history_2015,

@@ -81,8 +81,7 @@ def markdown(results: list[Result], seeds: int, seconds: float, figures: str) ->
         ]
         for check in r.checks:
             lines += _check_rows(check)
-        if r.series:
-            lines += ["", f"![{p.title}]({figures}/{p.key}.png)"]
+        lines += ["", f"![{p.title}: each check's value and 95% interval]({figures}/{p.key}.png)"]
     lines += [
         "",
         "## References",
@@ -94,37 +93,57 @@ def markdown(results: list[Result], seeds: int, seconds: float, figures: str) ->
 
 
 def figure(result: Result, path: Path) -> None:
-    """One figure per pattern: the distributions behind its checks, side by side."""
+    """One figure per pattern: every check's value and 95% interval against its line.
+
+    One small panel per check (checks have their own units), the interval green when it
+    clears the line and red when it does not; the line is drawn dashed (a band for an
+    equivalence margin).
+    """
+    import textwrap
+
     import matplotlib.pyplot as plt
 
-    names = list(result.series)
-    fig, ax = plt.subplots(figsize=(7.5, 0.55 * len(names) + 1.6), layout="constrained")
-    values = [result.series[n] for n in names]
-    ax.boxplot(values, vert=False, tick_labels=names, showmeans=True, widths=0.5)
-    ax.invert_yaxis()
-    ax.set_title(result.pattern.title, loc="left", fontsize=11)
-    ax.set_xlabel(_x_label(result.pattern.key))
-    ax.grid(axis="x", alpha=0.3)
-    for label, x in result.marks.items():
-        ax.axvline(x, color="0.35", linestyle="--", linewidth=1)
-        ax.annotate(label, (x, 0), xycoords=("data", "axes fraction"), xytext=(3, 3),
-                    textcoords="offset points", fontsize=8, color="0.35")
+    rows: list[tuple[str, Check]] = []
+    for check in result.checks:
+        rows.append(("", check))
+        if check.alternative is not None:
+            rows.append(("or: ", check.alternative))
+    fig, axes = plt.subplots(
+        len(rows), 1, figsize=(7.5, 0.95 * len(rows) + 0.5), layout="constrained", squeeze=False
+    )
+    fig.suptitle(result.pattern.title, x=0.01, ha="left", fontsize=11)
+    for ax, (prefix, check) in zip(axes[:, 0], rows, strict=True):
+        e = check.estimate
+        colour = "#2a7d2a" if check.holds else "#b22222"
+        ax.errorbar([e.value], [0], xerr=[[e.value - e.low], [e.high - e.value]], fmt="o",
+                    color=colour, capsize=4, markersize=5)
+        line, margin = _line_of(check.rule)
+        if margin is not None:
+            ax.axvspan(-margin, margin, color="0.85", zorder=0)
+        elif line is not None:
+            ax.axvline(line, color="0.3", linestyle="--", linewidth=1)
+        lo = min(e.low, line if line is not None else e.low, -(margin or 0.0))
+        hi = max(e.high, line if line is not None else e.high, margin or 0.0)
+        pad = 0.15 * (hi - lo or 1.0)
+        ax.set_xlim(lo - pad, hi + pad)
+        ax.set_yticks([])
+        ax.set_ylim(-1, 1)
+        title = "\n".join(textwrap.wrap(f"{prefix}{check.label}  (needs {check.rule})", 95))
+        ax.set_title(title, loc="left", fontsize=8)
+        ax.tick_params(labelsize=8)
+        ax.grid(axis="x", alpha=0.3)
     fig.savefig(path, dpi=110, format="png")
     plt.close(fig)
 
 
-def _x_label(key: str) -> str:
-    return {
-        "deadline": "week of the first agreement at the table",
-        "toughness": "Northland's gain per deal (utility over no deal)",
-        "tied_hands_classroom": "Southland's farm concessions per deal (grain + dairy)",
-        "tied_hands_2019": "Japan's farm concessions per deal (sum of five sectors)",
-        "election_freeze": "week of agreement",
-        "involuntary_defection": "failed ratification votes per run",
-        "history_2019": "concession as a share of the TPP level",
-        "history_2015": "week of agreement",
-        "time_step": "day of agreement (from the calendar's start)",
-    }.get(key, "")
+def _line_of(rule: str) -> tuple[float | None, float | None]:
+    """The line a rule draws: ``(value, None)``, or ``(None, margin)`` for ``within ±m``."""
+    if rule.startswith("within ±"):
+        return None, float(rule.removeprefix("within ±"))
+    for prefix in (">= ", "<= ", "> ", "< "):
+        if rule.startswith(prefix):
+            return float(rule.removeprefix(prefix)), None
+    return None, None
 
 
 def write_report(
@@ -135,9 +154,8 @@ def write_report(
     figures = output_folder(out / "validation")
     written = []
     for r in results:
-        if r.series:
-            path = figures / f"{r.pattern.key}.png"
-            written.append(write_atomically(path, lambda tmp, r=r: figure(r, tmp)))
+        path = figures / f"{r.pattern.key}.png"
+        written.append(write_atomically(path, lambda tmp, r=r: figure(r, tmp)))
     text = markdown(results, seeds, seconds, "validation")
     written.insert(0, write_text(out / "validation.md", text))
     return written
