@@ -1,7 +1,7 @@
 """How long each view of the teaching app takes to follow one step (target: under 100 ms).
 
 For each scenario, a ``TeachingModel`` runs to its end; after every step each view of
-``sim.app_views`` updates its data and renders its PNG (``view.png``), exactly as the app does
+``sim.app.views`` updates its data and renders its PNG (``view.png``), exactly as the app does
 before handing the bytes to the page. Prints, per view, the median, 90th percentile and
 maximum over the steps, and the model's own step time for comparison. Usage::
 
@@ -19,8 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sim.app_model import TeachingModel
-from sim.app_views import VIEWS, event_log_markdown, status_markdown
+from sim.app.model import TeachingModel
+from sim.app.views import VIEWS, event_log_markdown, status_markdown
 
 
 def measure(scenario: str, seed: int) -> dict[str, list[float]]:

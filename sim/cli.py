@@ -379,7 +379,7 @@ def cmd_plot(args: argparse.Namespace) -> int:
 
 def cmd_app(args: argparse.Namespace) -> int:
     """``negsim app``: serve the teaching app until Ctrl-C."""
-    from sim.app_server import serve
+    from sim.app.server import serve
 
     return serve(args.scenario, host=args.host, port=args.port)
 

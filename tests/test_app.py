@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 
 import sim
-from sim.app_model import TeachingModel, app_seed, farm_lobby, teaching_overrides
-from sim.app_views import VIEWS, event_log_markdown, run_over_text, status_markdown
+from sim.app.model import TeachingModel, app_seed, farm_lobby, teaching_overrides
+from sim.app.views import VIEWS, event_log_markdown, run_over_text, status_markdown
 from sim.errors import ScenarioError
 from sim.model import NegotiationModel, RunFinished
 from sim.scenario import bundled_scenarios
@@ -237,7 +237,7 @@ def test_the_status_says_when_and_why_the_run_is_over():
 def test_the_menu_lists_every_bundled_scenario(tmp_path, monkeypatch):
     need("solara")
     import sim.scenario
-    from sim.app import model_params
+    from sim.app.page import model_params
 
     for name in bundled_scenarios():
         shutil.copy(ROOT / "configs" / f"{name}.yaml", tmp_path)
@@ -252,7 +252,7 @@ def test_every_control_is_a_parameter_of_the_model():
     need("solara")
     from mesa.visualization.solara_viz import _check_model_params
 
-    from sim.app import first_model, model_params
+    from sim.app.page import first_model, model_params
 
     for name in bundled_scenarios():
         params = model_params(name)
@@ -268,15 +268,15 @@ def test_no_model_is_built_when_the_app_loads():
     # A model made at import time is shared by every browser tab (one tab's finished run
     # showed up in the next, with Play and Step on): each session builds its own (Page).
     need("solara")
-    import sim.app
+    import sim.app.page
 
-    assert not [k for k, v in vars(sim.app).items() if isinstance(v, NegotiationModel)]
-    assert callable(sim.app.Page)
+    assert not [k for k, v in vars(sim.app.page).items() if isinstance(v, NegotiationModel)]
+    assert callable(sim.app.page.Page)
 
 
 def test_legend_html_escapes_labels():
     need("solara")
-    from sim.app import legend_html
+    from sim.app.page import legend_html
 
     out = legend_html([("#123456", "dashed", "<b>A & B</b>")])
     assert "&lt;b&gt;A &amp; B&lt;/b&gt;" in out and "dashed #123456" in out
@@ -336,7 +336,7 @@ def test_app_refuses_bad_input_in_one_line(args, blamed, words, capsys):
 
 
 def test_app_rejects_a_busy_port():
-    from sim.app_server import check_listen
+    from sim.app.server import check_listen
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -348,7 +348,7 @@ def test_app_rejects_a_busy_port():
 
 @pytest.mark.skipif(not _ipv6_loopback(), reason="this machine has no IPv6 loopback")
 def test_the_ipv6_loopback_is_a_host_like_any_other():
-    from sim.app_server import browse_url, check_listen, exposed
+    from sim.app.server import browse_url, check_listen, exposed
 
     port = _free_port("::1")
     addresses = check_listen("::1", port)  # was refused, and blamed on --port
@@ -382,14 +382,14 @@ def test_an_address_other_machines_can_reach_is_served_with_a_warning(
     host, warned, monkeypatch, capsys, tmp_path
 ):
     need("solara")
-    import sim.app_server
+    import sim.app.server
 
     if ":" in host and not _ipv6_loopback():
         pytest.skip("this machine has no IPv6")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    monkeypatch.setattr(sim.app_server.subprocess, "Popen", _FakeServer)
+    monkeypatch.setattr(sim.app.server.subprocess, "Popen", _FakeServer)
     port = _free_port()
-    assert sim.app_server.serve("classroom", host=host, port=port) == 0
+    assert sim.app.server.serve("classroom", host=host, port=port) == 0
     out, err = capsys.readouterr()
     local = "[::1]" if ":" in host else ("localhost" if host == "localhost" else "127.0.0.1")
     assert f"open http://{local}:{port} " in out
@@ -401,7 +401,7 @@ def test_an_address_other_machines_can_reach_is_served_with_a_warning(
 
 
 def test_asset_cache_holds_every_shipped_file(tmp_path):
-    from sim.app_server import ASSETS, asset_cache
+    from sim.app.server import ASSETS, asset_cache
 
     cache = asset_cache(tmp_path)
     shipped = sorted(p.relative_to(ASSETS) for p in ASSETS.rglob("*") if p.is_file())
@@ -554,7 +554,7 @@ def _signal_once_handled(sig: int) -> None:
 @pytest.mark.parametrize(("sig", "code"), [("SIGHUP", 128 + 1), ("SIGINT", 0), ("SIGTERM", 143)])
 def test_every_stopping_signal_is_passed_on_to_the_server(sig, code):
     # The launcher's loop, with `sleep` standing in for the server (as fast as a test can be).
-    from sim.app_server import supervise
+    from sim.app.server import supervise
 
     server = subprocess.Popen(["sleep", "60"])
     before = signal.getsignal(getattr(signal, sig))
@@ -565,7 +565,7 @@ def test_every_stopping_signal_is_passed_on_to_the_server(sig, code):
 
 
 def test_a_server_that_will_not_stop_is_killed():
-    from sim.app_server import supervise
+    from sim.app.server import supervise
 
     stubborn = subprocess.Popen(
         [sys.executable, "-c", "import signal, time; signal.signal(signal.SIGTERM, "
@@ -754,7 +754,7 @@ def _reset_until(page, expected: str, timeout: float = 30.0) -> None:
 
 
 def _shipped() -> set[str]:
-    from sim.app_server import ASSETS
+    from sim.app.server import ASSETS
 
     return {p.relative_to(ASSETS).as_posix() for p in ASSETS.rglob("*") if p.is_file()}
 

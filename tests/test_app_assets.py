@@ -21,10 +21,10 @@ from pathlib import Path
 
 import pytest
 
-from sim.app_server import ASSETS
+from sim.app.server import ASSETS
 
 ROOT = Path(__file__).resolve().parent.parent
-WHEEL_ROOT = "sim/app_assets/cdn/"
+WHEEL_ROOT = "sim/app/assets/cdn/"
 CDN_IN_TEMPLATE = re.compile(r"""\{\{\s*cdn\s*\}\}([^"'\s>]+)""")
 CDN_IN_VUE = re.compile(r"\$\{this\.getCdn\(\)\}([^`'\"\s]+)")
 CSS_URL = re.compile(r"url\(['\"]?([^'\")?#]+)")
@@ -94,7 +94,7 @@ def test_the_page_files_named_by_solara_ship_with_negsim():
     } <= page  # fmt: skip
     assert any(f.endswith(".woff2") for f in page)
     missing = sorted(page - set(_shipped()))
-    assert not missing, f"run tools/fetch_app_assets.py; not in sim/app_assets/cdn: {missing}"
+    assert not missing, f"run tools/fetch_app_assets.py; not in sim/app/assets/cdn: {missing}"
 
 
 def test_every_file_the_fetch_tool_keeps_is_in_the_checkout():
@@ -105,7 +105,7 @@ def test_every_file_the_fetch_tool_keeps_is_in_the_checkout():
         inside = [f.removeprefix(f"{spec}/") for f in shipped if f.startswith(f"{spec}/")]
         for pattern in patterns:
             hits = [f for f in inside if fnmatch.fnmatch(f, pattern)]
-            assert hits, f"{spec}/{pattern} is missing from sim/app_assets/cdn"
+            assert hits, f"{spec}/{pattern} is missing from sim/app/assets/cdn"
 
 
 def test_git_ignores_no_asset():

@@ -1,8 +1,8 @@
-"""Refresh the web assets the teaching app serves offline (``sim/app_assets/cdn``).
+"""Refresh the web assets the teaching app serves offline (``sim/app/assets/cdn``).
 
 Solara loads its JavaScript, CSS and fonts from a public CDN (jsDelivr) through its own proxy,
 which looks in a cache folder first. ``negsim app`` points that cache at a copy of
-``sim/app_assets/cdn``, so the app works with no internet. This script rebuilds that folder
+``sim/app/assets/cdn``, so the app works with no internet. This script rebuilds that folder
 from the npm registry (``npm pack``), keeping only the files the page loads (listed below, for
 solara 1.64.1; after a solara upgrade, run ``tests/test_app.py``: its browser test serves the
 app with the CDN unreachable and names every file the page asked for and did not get).
@@ -26,7 +26,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DEST = ROOT / "sim" / "app_assets" / "cdn"
+DEST = ROOT / "sim" / "app" / "assets" / "cdn"
 NPM_TIMEOUT = 300
 
 # package@version -> glob patterns of the files to keep (relative to the package root)

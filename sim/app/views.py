@@ -7,7 +7,7 @@ legends are left to the page (``heading`` and ``legend``, drawn as HTML by the b
 after a step ``png`` redraws only the artists that moved over a cached picture of the rest
 (matplotlib's blitting), unless the axes' limits changed, then encodes the PNG the page shows
 (``benchmarks/bench_app.py`` times it). The views take a model and know nothing of Solara, so
-they can be tested and timed without a browser; ``sim.app`` wraps them.
+they can be tested and timed without a browser; ``sim.app.page`` wraps them.
 """
 
 from __future__ import annotations

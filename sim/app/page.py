@@ -1,10 +1,10 @@
 """The teaching app: Mesa's SolaraViz around a ``TeachingModel``, started by ``negsim app``.
 
 Run it with ``negsim app [SCENARIO] [--port N]`` (which sets up offline assets and prints the
-address), or directly with ``solara run sim.app``. The scenario given on the command line
+address), or directly with ``solara run sim.app.page``. The scenario given on the command line
 arrives in ``NEGSIM_APP_SCENARIO`` and sets the controls' defaults; the controls themselves
 (scenario, seed, farm lobby strength, each side's beta and election shift) take effect on
-Reset, as in every SolaraViz app. Views redraw after every step (``sim.app_views``).
+Reset, as in every SolaraViz app. Views redraw after every step (``sim.app.views``).
 
 Every browser session gets its own model (``Page``). A finished run stays as it ended: the
 status panel says that it is over and why, and SolaraViz turns Play and Step off.
@@ -20,8 +20,8 @@ import solara
 from mesa.visualization import SolaraViz
 from mesa.visualization.utils import update_counter
 
-from sim.app_model import TeachingModel
-from sim.app_views import VIEWS, event_log_markdown, run_over_text, status_markdown
+from sim.app.model import TeachingModel
+from sim.app.views import VIEWS, event_log_markdown, run_over_text, status_markdown
 from sim.scenario import bundled_scenarios, load_scenario
 
 SWATCH = {

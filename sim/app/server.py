@@ -2,7 +2,7 @@
 
 ``negsim app`` must work in a classroom behind a firewall. Solara fetches its JavaScript, CSS
 and fonts from a public CDN through a local proxy that reads a cache folder first; negsim ships
-the files this version of Solara asks for (``sim/app_assets/cdn``, refreshed by
+the files this version of Solara asks for (``sim/app/assets/cdn``, refreshed by
 ``tools/fetch_app_assets.py``) and points the proxy's cache at a writable copy of them, so the
 page loads with no internet and nothing is fetched unless Solara asks for something new.
 
@@ -32,7 +32,7 @@ from pathlib import Path
 from sim.errors import ScenarioError
 from sim.scenario import load_scenario
 
-ASSETS = Path(__file__).resolve().parent / "app_assets" / "cdn"
+ASSETS = Path(__file__).resolve().parent / "assets" / "cdn"
 DEFAULT_PORT = 8765
 MIN_PORT, MAX_PORT = 1, 65535
 HOST_ERRNOS = {errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT}
@@ -149,13 +149,13 @@ def browse_url(host: str, port: int) -> str:
 
 
 def server_command(host: str, port: int) -> list[str]:
-    """The Solara command that serves ``sim.app``.
+    """The Solara command that serves ``sim.app.page``.
 
     One worker whatever ``WEB_CONCURRENCY`` says: each browser session's model lives in the
     process that serves it, and one process is one child to stop.
     """
     return [
-        sys.executable, "-m", "solara", "run", "sim.app",
+        sys.executable, "-m", "solara", "run", "sim.app.page",
         "--host", host, "--port", str(port), "--production", "--no-open",
         "--log-level", "warning", "--workers", "1",
     ]  # fmt: skip

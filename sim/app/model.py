@@ -115,7 +115,7 @@ class TeachingModel(NegotiationModel):
         election_shift_first: Weeks by which the first party's elections move.
         election_shift_second: The same for the second party.
         end_quietly: What a step after the end of the run does: False (the default), refuse
-            with ``sim.model.RunFinished``; True (as the app asks, see ``sim.app``), nothing.
+            with ``sim.model.RunFinished``; True (as the app asks, see ``sim.app.page``), nothing.
             Either way a finished run stays as it ended.
 
     """
