@@ -14,7 +14,7 @@ from sim.utility import Piecewise, economic_term
 if TYPE_CHECKING:
     from agents.lobby import Lobby
     from sim.model import NegotiationModel
-    from sim.scenario import Party
+    from sim.schema import PartySpec
 
 
 _SegmentPlan = tuple[float, float, float, list[tuple[int, float, float, float]]]
@@ -58,7 +58,7 @@ class Government(Agent):
 
     """
 
-    def __init__(self, model: NegotiationModel, name: str, spec: Party) -> None:
+    def __init__(self, model: NegotiationModel, name: str, spec: PartySpec) -> None:
         super().__init__(model)
         self.name = name
         self.label = spec.label

@@ -13,7 +13,7 @@ from sim.utility import Piecewise, dissatisfaction_term
 
 if TYPE_CHECKING:
     from sim.model import NegotiationModel
-    from sim.scenario import Lobby as LobbySpec
+    from sim.schema import LobbySpec
 
 
 class Lobby(Agent):
@@ -71,7 +71,7 @@ class Lobby(Agent):
             if stake is None or float(stake) == 0.0:
                 self.terms.append(None)
             else:
-                ref = scenario.reference_level(sector, spec.reference_for(sector, {}))
+                ref = scenario.lobby_reference(spec, sector)
                 self.terms.append(
                     dissatisfaction_term(
                         model.breaks[j],

@@ -15,7 +15,7 @@ from sim.utility import Piecewise
 if TYPE_CHECKING:
     from agents.government import Government
     from sim.model import NegotiationModel
-    from sim.scenario import Party
+    from sim.schema import PartySpec
 
 
 class TradeRepresentative(Agent):
@@ -62,7 +62,7 @@ class TradeRepresentative(Agent):
     """
 
     def __init__(
-        self, model: NegotiationModel, name: str, spec: Party, government: Government
+        self, model: NegotiationModel, name: str, spec: PartySpec, government: Government
     ) -> None:
         super().__init__(model)
         self.name = name

@@ -7,7 +7,7 @@ the default scenario (usjapan_2019):
    ``sim.utility.total`` over ``Piecewise`` objects against a numpy version (arrays of
    ``c, p, q`` per segment, ``np.searchsorted`` for the segments, vectorised evaluation);
 2. one closed-form per-sector argmax pass of the offer search: ``sim.offers.solve`` on a
-   problem compiled once per search (``compile_problem``, timed too), and ``_solve`` (compile
+   problem compiled once per search (``compile_problem``, timed too), and ``solve_at`` (compile
    and solve), against a numpy version of the same rule.
 
 Both numpy versions are checked against the project's code before timing. They are timed on
@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import sim
 from sim import offers
-from sim.offers import _solve, compile_problem
+from sim.offers import compile_problem, solve_at
 from sim.utility import Piecewise, total
 
 
@@ -82,7 +82,7 @@ class PiecewiseArrays:
 def solve_numpy(
     h: PiecewiseArrays, f: PiecewiseArrays, theta: float, lo: np.ndarray, hi: np.ndarray
 ) -> tuple[np.ndarray, float]:
-    """Vectorised ``sim.offers._solve``: per-sector argmax of ``(1 - theta) h + theta f``.
+    """Vectorised ``sim.offers.solve_at``: per-sector argmax of ``(1 - theta) h + theta f``.
 
     Same rule as ``sim.offers.sector_argmax``: the optimum lies on the first segment (from the
     left, among those reaching ``lo``) whose right end has a non-positive derivative or is
@@ -117,7 +117,7 @@ def calls_per_run(scenario: sim.Scenario, runs: int) -> dict[str, float]:
     """Mean calls per run of the two kernels, from a cProfile of ``runs`` runs.
 
     ``solve``: passes of the per-sector argmax over all sectors (``offers.solve``, called
-    directly or through ``_solve``, not counted twice); ``sums``: 7-sector utility
+    directly or through ``solve_at``, not counted twice); ``sums``: 7-sector utility
     sums (``utility.total``, ``offers._value``, ``Government.utility``, ``Side.value``);
     ``pieces``: single ``Piecewise.__call__`` evaluations, from anywhere.
     """
@@ -128,7 +128,7 @@ def calls_per_run(scenario: sim.Scenario, runs: int) -> dict[str, float]:
     prof.disable()
     stats = pstats.Stats(prof).stats  # type: ignore[attr-defined]
     kinds = {
-        ("offers.py", "_solve"): "solve",
+        ("offers.py", "solve_at"): "solve",
         ("offers.py", "solve"): "solve",
         ("utility.py", "total"): "sums",
         ("offers.py", "_value"): "sums",
@@ -157,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--scenario", default="usjapan_2019")
     ap.add_argument("--party", default="japan", help="government whose utilities are used")
     ap.add_argument("--steps", type=int, default=5, help="model steps before sampling utilities")
-    ap.add_argument("--theta", type=float, default=0.5, help="weight on own utility in _solve")
+    ap.add_argument("--theta", type=float, default=0.5, help="weight on own utility in solve_at")
     ap.add_argument("--repeat", type=int, default=7, help="timeit repeats (best one is kept)")
     ap.add_argument("--profile-runs", type=int, default=20, help="runs to count calls per run")
     args = ap.parse_args(argv)
@@ -193,18 +193,18 @@ def main(argv: list[str] | None = None) -> int:
         bad_total += abs(F.total(np.array(xs)) - total(fs, xs)) > 1e-9
     thetas = [0.0, 1e-6, *(rnd.random() for _ in range(500)), 0.999, 1.0 - 1e-9]
     for theta in thetas:
-        xr, own_r = _solve(hs, fs, theta, lo_l, hi_l)
+        xr, own_r = solve_at(hs, fs, theta, lo_l, hi_l)
         xn, own_n = solve_numpy(H, F, theta, lo, hi)
         bad_solve += not np.allclose(xn, xr, rtol=0, atol=1e-12) or abs(own_n - own_r) > 1e-9
     if bad_total or bad_solve:
         print(
             f"WARNING: numpy versions disagree: total {bad_total}/2000, "
-            f"_solve {bad_solve}/{len(thetas)} (sim/ changed? fix the numpy side)"
+            f"solve_at {bad_solve}/{len(thetas)} (sim/ changed? fix the numpy side)"
         )
     else:
         print(
             "check: numpy versions agree with sim.utility.total (2000 offers) and "
-            f"sim.offers._solve ({len(thetas)} thetas)"
+            f"sim.offers.solve_at ({len(thetas)} thetas)"
         )
 
     th = args.theta
@@ -213,7 +213,11 @@ def main(argv: list[str] | None = None) -> int:
         ("utility of an offer", "sim.utility.total (floats)", lambda: total(fs, x_l)),
         ("utility of an offer", "numpy, x an ndarray", lambda: F.total(x)),
         ("utility of an offer", "numpy, x a list (+ np.asarray)", lambda: F.total(np.asarray(x_l))),
-        ("per-sector argmax", "sim.offers._solve (floats)", lambda: _solve(hs, fs, th, lo_l, hi_l)),
+        (
+            "per-sector argmax",
+            "sim.offers.solve_at (floats)",
+            lambda: solve_at(hs, fs, th, lo_l, hi_l),
+        ),
         ("per-sector argmax", "numpy solve_numpy", lambda: solve_numpy(H, F, th, lo, hi)),
         (
             "per-sector argmax",

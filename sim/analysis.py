@@ -12,7 +12,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sim.offers import THETA_OWN, _solve, best_offer, compile_problem, solve
+from sim.offers import THETA_OWN, best_offer, compile_problem, solve, solve_at
 from sim.utility import Piecewise
 
 
@@ -124,7 +124,7 @@ def _zone_many(sides: Sequence[Side], lo: Sequence[float], hi: Sequence[float], 
             h = Piecewise.zero(sides[0].utilities[j].breaks)
             for c in range(1, n):
                 h.add_scaled(sides[c].utilities[j], mu[c])
-            xs, _ = _solve([h], [sides[0].utilities[j]], mu[0] / (mu[0] + 1.0), [lo[j]], [hi[j]])
+            xs, _ = solve_at([h], [sides[0].utilities[j]], mu[0] / (mu[0] + 1.0), [lo[j]], [hi[j]])
             x.append(xs[0])
         avg = [a + (v - a) / k for a, v in zip(avg, x, strict=True)]
         for point in (x, avg):

@@ -26,7 +26,9 @@ TAIL_SDS = 8.0
 """Standard deviations to the edge of ``reach`` for unbounded distributions (P ~ 1e-15)."""
 
 
-class _Dist(BaseModel):
+class Dist(BaseModel):
+    """Base of every distribution: its parameters, the interval its draws fill, one draw."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     def support(self) -> tuple[float, float]:
@@ -42,7 +44,7 @@ class _Dist(BaseModel):
         raise NotImplementedError
 
 
-class Uniform(_Dist):
+class Uniform(Dist):
     """Uniform on ``[low, high]``."""
 
     dist: Literal["uniform"]
@@ -62,7 +64,7 @@ class Uniform(_Dist):
         return float(rng.uniform(self.low, self.high))
 
 
-class LogUniform(_Dist):
+class LogUniform(Dist):
     """Log-uniform on ``[low, high]`` with ``0 < low < high``: every factor of 2 equally likely."""
 
     dist: Literal["loguniform"]
@@ -82,7 +84,7 @@ class LogUniform(_Dist):
         return float(math.exp(rng.uniform(math.log(self.low), math.log(self.high))))
 
 
-class Normal(_Dist):
+class Normal(Dist):
     """Normal with ``mean`` and standard deviation ``sd`` (unbounded: for unbounded fields)."""
 
     dist: Literal["normal"]
@@ -99,7 +101,7 @@ class Normal(_Dist):
         return float(rng.normal(self.mean, self.sd))
 
 
-class TruncNormal(_Dist):
+class TruncNormal(Dist):
     """Normal truncated to ``[low, high]``, drawn by its inverse CDF.
 
     Inverse-CDF sampling costs the same whatever share of the normal's mass the interval
@@ -131,7 +133,7 @@ class TruncNormal(_Dist):
         return min(max(v, self.low), self.high)  # rounding at the edges stays inside
 
 
-class LogNormal(_Dist):
+class LogNormal(Dist):
     """Log-normal around ``median`` with log-scale ``sigma``: positive, right-skewed."""
 
     dist: Literal["lognormal"]
@@ -148,7 +150,7 @@ class LogNormal(_Dist):
         return float(self.median * math.exp(rng.normal(0.0, self.sigma)))
 
 
-class Triangular(_Dist):
+class Triangular(Dist):
     """Triangular on ``[low, high]`` peaking at ``mode``: a range with a best guess."""
 
     dist: Literal["triangular"]
@@ -169,7 +171,7 @@ class Triangular(_Dist):
         return float(rng.triangular(self.low, self.mode, self.high))
 
 
-class Choice(_Dist):
+class Choice(Dist):
     """One of ``values``, with optional ``weights`` (normalised)."""
 
     dist: Literal["choice"]

@@ -14,31 +14,10 @@ from agents import Government, Lobby, TradeRepresentative
 from sim import rules
 from sim.analysis import Side, nash_solution, pareto_gap, zone_of_agreement
 from sim.calendar import StepCalendar, possessive
+from sim.events import event_target
 from sim.outcome import Outcome
-from sim.scenario import (
-    MAX_LOG_SD,
-    MAX_MAGNITUDE,
-    Scenario,
-    event_target,
-    load_scenario,
-    with_overrides,
-)
+from sim.scenario import Scenario, load_scenario, with_overrides
 from sim.utility import sector_breaks
-
-# An event moves a parameter by a fixed amount; a drawn value may make it leave its range, so it
-# is held at the edge (a lobby's strength cannot fall below zero).
-EVENT_LIMITS = {
-    "mandate_floor": (1e-9, MAX_MAGNITUDE),
-    "pressure_response": (0.0, MAX_MAGNITUDE),
-    "strength": (0.0, MAX_MAGNITUDE),
-    "base_weight": (0.0, MAX_MAGNITUDE),
-    "inertia": (0.0, 1.0 - 1e-9),
-    "shock_sd": (0.0, MAX_LOG_SD),
-    "outrage": (0.0, MAX_MAGNITUDE),
-    "beta": (1e-6, MAX_MAGNITUDE),
-    "initial_concession": (0.0, 1.0 - 1e-9),
-    "tit_for_tat": (0.0, 1.0),
-}
 
 
 @dataclass(slots=True)
@@ -254,8 +233,7 @@ class NegotiationModel(mesa.Model):
         points: dict[str, list[float]] = {name: [] for name in self.sector_names}
         for lobby in self.spec.lobbies.values():
             for sector in lobby.stakes:
-                ref = lobby.reference_for(sector, {})
-                points[sector].append(self.spec.reference_level(sector, ref))
+                points[sector].append(self.spec.lobby_reference(lobby, sector))
         return [sector_breaks(points[name]) for name in self.sector_names]
 
     # -- one step --------------------------------------------------------------------------
@@ -299,20 +277,25 @@ class NegotiationModel(mesa.Model):
     # -- submodels, in step order ----------------------------------------------------------
 
     def apply_scheduled_events(self) -> None:
-        """Scheduled events change parameters at their date (before step 0: at step 0)."""
+        """Scheduled events change parameters at their date (before step 0: at step 0).
+
+        Each target is held within its range (``sim.events.SETTABLE``); the agent that owns
+        the attribute is a party's government, its negotiator (tactic) or a lobby.
+        """
+        owners = {
+            "party": self.governments_by_name,
+            "tactic": self.representatives_by_name,
+            "lobby": self.lobbies_by_name,
+        }
         for _, event in self.events_at.get(self.t, []):
             for kind in ("set", "add"):
                 for path, value in getattr(event, kind).items():
-                    target_kind, name, attr = event_target(path, self.spec)
-                    if target_kind == "party":
-                        obj: Any = self.governments_by_name[name]
-                    elif target_kind == "tactic":
-                        obj = self.representatives_by_name[name]
-                    else:
-                        obj = self.lobbies_by_name[name]
-                    new = float(value) if kind == "set" else getattr(obj, attr) + float(value)
-                    low, high = EVENT_LIMITS.get(attr, (-MAX_MAGNITUDE, MAX_MAGNITUDE))
-                    setattr(obj, attr, min(max(new, low), high))
+                    target = event_target(path, self.spec)
+                    assert target is not None, path  # checked when the scenario was loaded
+                    owner: Any = owners[target.kind][target.name]
+                    old = getattr(owner, target.attribute)
+                    new = float(value) if kind == "set" else old + float(value)
+                    setattr(owner, target.attribute, target.held(new))
             self._say(event.label)
 
     def charge_passed_summits(self) -> None:

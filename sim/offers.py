@@ -168,7 +168,7 @@ def solve(
     return xs, own, other, slope
 
 
-def _solve(
+def solve_at(
     hs: Sequence[Piecewise],
     fs: Sequence[Piecewise],
     theta: float,
@@ -313,5 +313,5 @@ def own_best(
     fs: Sequence[Piecewise], hs: Sequence[Piecewise], lo: Sequence[float], hi: Sequence[float]
 ) -> list[float]:
     """The proposer's favourite deal within the bounds, ties broken toward the other side."""
-    x, _ = _solve(hs, fs, THETA_OWN, lo, hi)
+    x, _ = solve_at(hs, fs, THETA_OWN, lo, hi)
     return x

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import minimize
 
-from sim.offers import THETA_OWN, _solve, best_offer, own_best, sector_argmax
+from sim.offers import THETA_OWN, best_offer, own_best, sector_argmax, solve_at
 from sim.utility import Piecewise, economic_term
 
 
@@ -28,7 +28,7 @@ def instance(seed: int, *, bounds_p: float = 0.3, linear_only: bool | None = Non
 
 def ends(fs, hs, lo, hi):
     """F at the other side's favourite (theta = 0) and F at the proposer's own best."""
-    x0, _ = _solve(hs, fs, 0.0, lo, hi)
+    x0, _ = solve_at(hs, fs, 0.0, lo, hi)
     xb = own_best(fs, hs, lo, hi)
     return value(fs, x0), value(fs, xb), x0, xb
 

@@ -15,13 +15,13 @@ import sim
 from sim import ScenarioError
 from sim.distributions import (
     Choice,
+    Dist,
     LogNormal,
     LogUniform,
     Normal,
     Triangular,
     TruncNormal,
     Uniform,
-    _Dist,
 )
 from sim.scenario import iter_parameters, load_scenario, parameter_paths, with_overrides
 
@@ -372,7 +372,7 @@ def test_override_with_a_distribution_mapping():
 
 def test_override_replaces_a_distribution_with_a_number():
     base = load_scenario("usjapan_2019")
-    assert isinstance(base.lobbies["ja_zenchu"].strength, _Dist)
+    assert isinstance(base.lobbies["ja_zenchu"].strength, Dist)
     s = load_scenario("usjapan_2019", ["lobbies.ja_zenchu.strength=1.7"])
     assert s.lobbies["ja_zenchu"].strength == 1.7
 

@@ -55,13 +55,13 @@ from pydantic import (
 from sim.errors import ScenarioError
 from sim.scenario import (
     Scenario,
-    _pydantic_problem,
     check_consistency,
     load_scenario,
     parameter_paths,
     read_yaml,
     resolve_path,
     set_parameter,
+    validation_problem,
 )
 
 MAX_POINTS = 1_000_000
@@ -433,7 +433,7 @@ def load_spec(path: str | Path) -> Plan:
     try:
         spec = SweepSpec.model_validate(data)
     except ValidationError as exc:
-        loc, msg = _pydantic_problem(exc)
+        loc, msg = validation_problem(exc)
         if msg.startswith("unknown key"):
             msg = "unknown key (spec keys: " + ", ".join(SweepSpec.model_fields) + ")"
         raise ScenarioError(source, loc, msg) from None
