@@ -20,7 +20,7 @@ NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
 # plot silently stopped (a run that no longer ends in a deal, a lost %matplotlib inline).
 NOTEBOOKS = {
     "01_first_negotiation.ipynb": 2,
-    "02_two_level_games.ipynb": 5,
+    "02_two_level_games.ipynb": 6,
     "03_deadlines_and_elections.ipynb": 4,
     "04_the_2019_talks.ipynb": 3,
 }
