@@ -101,11 +101,18 @@ class Government(Agent):
         self.tightening_half_life = float(model.spec.protocol.tightening_half_life_weeks)
         self.last_rejection_step: int | None = None
         self.lobbies: list[Lobby] = []
-        self.reacting_lobbies = False  # set by the model: any of its lobbies with reaction > 0
+        self.reacting_lobbies = False  # any of its lobbies mobilises against a tentative deal
+        self.version = 0  # rises whenever the mandate is rebuilt: others cache what they derive
         self._plan: list[list[_SegmentPlan]] | None = None
         self.sector_utilities: list[Piecewise] = [e.copy() for e in self.economics]
         self._status_quo = sum(u.c[0] for u in self.sector_utilities)
         self.last_ratifier_gain: float | None = None
+
+    def add_lobby(self, lobby: Lobby) -> None:
+        """``lobby`` presses this government from now on."""
+        self.lobbies.append(lobby)
+        self.reacting_lobbies |= lobby.reaction > 0.0
+        self._plan = None
 
     # -- the mandate -----------------------------------------------------------------------
 
@@ -189,7 +196,7 @@ class Government(Agent):
                     qi -= w * tq
                 c[i], p[i], q[i] = ci, pi, qi
         self._status_quo = sum(u.c[0] for u in self.sector_utilities)
-        self.model.mandate_version += 1
+        self.version += 1
 
     def utility(self, x: Sequence[float]) -> float:
         """``U(x, t)`` on the fixed yardstick (includes the strategic value ``V``)."""

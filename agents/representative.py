@@ -90,7 +90,7 @@ class TradeRepresentative(Agent):
         self.aspiration = 0.0
         self.offer: list[float] | None = None
         self._theta: float | None = None
-        self._model_key: tuple[int, int] | None = None
+        self._model_key: tuple[int, ...] | None = None
         self._modelled: list[Piecewise] = []
 
     # -- beliefs ---------------------------------------------------------------------------
@@ -98,7 +98,7 @@ class TradeRepresentative(Agent):
     def modelled_others(self) -> list[Piecewise]:
         """Per-sector utility of the other side(s) as this negotiator believes it to be."""
         model = self.model
-        key = (model.steps, model.mandate_version)
+        key = tuple(model.governments_by_name[other].version for other in self.perception)
         if self._model_key == key:
             return self._modelled
         if not self._modelled:

@@ -1,10 +1,13 @@
-"""The negotiation model: a Mesa ``Model`` whose ``step`` is the order of one period of talks."""
+"""The negotiation model: a Mesa ``Model`` whose ``step`` is the order of one period of talks.
+
+``NegotiationModel`` builds the agents, steps them, holds the rounds, puts deals to the
+ratifiers and finishes. What it reads and writes around that lives in rooms of its own: the
+schedule in steps (``sim.calendar.Timeline``), the time series (``sim.recording``), the event
+log's words (``sim.narration``) and the outcome (``sim.outcome.build_outcome``).
+"""
 
 from __future__ import annotations
 
-import bisect
-import math
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -12,25 +15,14 @@ import mesa
 
 from agents import Government, Lobby, TradeRepresentative
 from sim import rules
-from sim.analysis import Side, nash_solution, pareto_gap, zone_of_agreement
-from sim.calendar import StepCalendar, possessive
+from sim.analysis import Side, zone_of_agreement
+from sim.calendar import Timeline, possessive
 from sim.events import event_target
-from sim.outcome import Outcome
+from sim.narration import narrate_offer, narrate_pressure
+from sim.outcome import Outcome, build_outcome
+from sim.recording import SeriesRecorder
 from sim.scenario import Scenario, load_scenario, with_overrides
 from sim.utility import sector_breaks
-
-
-@dataclass(slots=True)
-class SummitDate:
-    """A summit converted to steps."""
-
-    name: str
-    label: str
-    start: int
-    end: int
-    parties: tuple[str, ...]
-    cost: float
-    charged: bool = False
 
 
 class RunFinished(RuntimeError):
@@ -55,6 +47,8 @@ class NegotiationModel(mesa.Model):
     Attributes:
         spec: The scenario with its distributions drawn for this run (Mesa reserves
             ``Model.scenario`` for its own experimental scenarios).
+        timeline: The run's schedule in steps (``calendar``, ``horizon``, ``elections``,
+            ``summits``, ``rounds`` ... are its parts, kept here by name for the agents).
         t: Current step (0 at ``calendar.start``).
         table: Party -> its latest offer (None before its first).
         zone: Whether the governments' win-sets intersect this step.
@@ -78,106 +72,81 @@ class NegotiationModel(mesa.Model):
         # scheduler advances time, so the guard goes in front of it.
         self._scheduled_step = self.step
         self.step = self._step_unless_finished
-        self.analyse = analyse
         if not isinstance(scenario, Scenario):
             scenario = load_scenario(scenario)
         self.seed = rng
+        self.analyse = analyse
         self.spec = scenario.draw(self.rng)
-        spec = self.spec
-        self.collect_series = collect
-        self.tol = spec.protocol.tolerance
-        self.calendar = StepCalendar(
-            spec.calendar.start, spec.calendar.end, spec.calendar.step_days
-        )
-        cal = self.calendar
-        self.horizon = cal.horizon
-        self.party_names = list(spec.parties)
-        self.sector_names = list(spec.sectors)
-        self._sector_labels = [s.label.lower() for s in spec.sectors.values()]
-        self._importers = [s.importer for s in spec.sectors.values()]
+        self.tol = self.spec.protocol.tolerance
+        self.party_names = list(self.spec.parties)
+        self.sector_names = list(self.spec.sectors)
         self.breaks = self._sector_breaks()
+        self._schedule(Timeline.of(self.spec))
+        self._build_agents()
+        self._public_red_lines()
+        self._start_state()
+        self.recorder = SeriesRecorder(self) if collect else None
 
-        # Calendar: every date converted to steps once.
-        self.elections = {
-            p: [
-                (
-                    cal.steps_until(e.date),
-                    float(e.amplitude),
-                    cal.weeks_to_steps(float(e.tau_weeks)),
-                )
-                for e in party.elections.values()
-            ]
-            for p, party in spec.parties.items()
-        }
-        self.hard_deadline_step = {
-            p: (cal.step_of(party.hard_deadline) if party.hard_deadline else None)
-            for p, party in spec.parties.items()
-        }
-        self.summits = sorted(
-            (
-                SummitDate(
-                    name,
-                    s.label,
-                    cal.step_of(s.start),
-                    cal.step_of(s.end or s.start),
-                    tuple(s.parties or self.party_names),
-                    float(s.cost),
-                )
-                for name, s in spec.summits.items()
-            ),
-            key=lambda s: s.start,
-        )
-        self.events_at: dict[int, list[tuple[str, Any]]] = {}
-        for name, event in spec.events.items():
-            self.events_at.setdefault(cal.first_step_on_or_after(event.date), []).append(
-                (name, event)
-            )
-        self.walkout_steps = cal.weeks_to_steps(spec.protocol.walkout_weeks)
-        self.summit_lead = cal.weeks_to_steps(spec.protocol.summit_lead_weeks)
-        self.step_weeks = cal.step_days / 7.0
-        self.rounds = self._round_schedule()
+    # -- construction ----------------------------------------------------------------------
 
-        # Agents: governments, their lobbies, their negotiators.
-        self.governments_by_name: dict[str, Government] = {}
-        self.representatives_by_name: dict[str, TradeRepresentative] = {}
-        for p, party in spec.parties.items():
-            self.governments_by_name[p] = Government(self, p, party)
+    def _sector_breaks(self) -> list[tuple[float, ...]]:
+        """Each sector's breakpoints: 0, 1 and every lobby's reference point in it."""
+        points: dict[str, list[float]] = {name: [] for name in self.sector_names}
+        for lobby in self.spec.lobbies.values():
+            for sector in lobby.stakes:
+                points[sector].append(self.spec.lobby_reference(lobby, sector))
+        return [sector_breaks(points[name]) for name in self.sector_names]
+
+    def _schedule(self, timeline: Timeline) -> None:
+        """Keep the timeline and name its parts (agents read them every step)."""
+        self.timeline = timeline
+        self.calendar = timeline.calendar
+        self.horizon = timeline.horizon
+        self.step_weeks = timeline.step_weeks
+        self.elections = timeline.elections
+        self.hard_deadline_step = timeline.hard_deadlines
+        self.summits = timeline.summits
+        self.events_at = timeline.events_at
+        self.walkout_steps = timeline.walkout_steps
+        self.summit_lead = timeline.summit_lead
+        self.rounds = timeline.rounds
+        self.last_round_by = timeline.last_round_by
+
+    def _build_agents(self) -> None:
+        """Governments, then their lobbies, then their negotiators (the order of the draws)."""
+        self.governments_by_name: dict[str, Government] = {
+            p: Government(self, p, party) for p, party in self.spec.parties.items()
+        }
         self.lobbies_by_name: dict[str, Lobby] = {}
-        for name, lobby_spec in spec.lobbies.items():
+        for name, lobby_spec in self.spec.lobbies.items():
             lobby = Lobby(self, name, lobby_spec)
             self.lobbies_by_name[name] = lobby
-            government = self.governments_by_name[lobby.country]
-            government.lobbies.append(lobby)
-            government.reacting_lobbies |= lobby.reaction > 0.0
-        for p, party in spec.parties.items():
-            self.representatives_by_name[p] = TradeRepresentative(
-                self, p, party, self.governments_by_name[p]
-            )
+            self.governments_by_name[lobby.country].add_lobby(lobby)
+        self.representatives_by_name: dict[str, TradeRepresentative] = {
+            p: TradeRepresentative(self, p, party, self.governments_by_name[p])
+            for p, party in self.spec.parties.items()
+        }
         self.governments = self.agents_by_type[Government]
         self.representatives = self.agents_by_type[TradeRepresentative]
         self.lobbies = self.agents.select(agent_type=Lobby)
+        first = self.spec.protocol.first_proposer or self.party_names[0]
+        k = self.party_names.index(first)
+        self.proposer_order = self.party_names[k:] + self.party_names[:k]
 
-        # Public red lines: every offer stays within all of them.
-        lo = [
-            max(g.lo[j] for g in self.governments_by_name.values())
-            for j in range(len(self.sector_names))
-        ]
-        hi = [
-            min(g.hi[j] for g in self.governments_by_name.values())
-            for j in range(len(self.sector_names))
-        ]
+    def _public_red_lines(self) -> None:
+        """Every offer stays within every government's red lines (they are public)."""
+        governments = list(self.governments_by_name.values())
+        m = len(self.sector_names)
+        lo = [max(g.lo[j] for g in governments) for j in range(m)]
+        hi = [min(g.hi[j] for g in governments) for j in range(m)]
         self.red_lines_conflict = any(a > b for a, b in zip(lo, hi, strict=True))
         self.public_bounds = (
             [min(a, b) for a, b in zip(lo, hi, strict=True)],
             [max(a, b) for a, b in zip(lo, hi, strict=True)],
         )
-        first = spec.protocol.first_proposer or self.party_names[0]
-        k = self.party_names.index(first)
-        self.proposer_order = self.party_names[k:] + self.party_names[:k]
 
-        # State.
+    def _start_state(self) -> None:
         self.t = 0
-        self.mandate_version = 0  # bumped whenever a government rebuilds its utility
         self.table: dict[str, list[float] | None] = dict.fromkeys(self.party_names)
         self.previous_offers: dict[str, list[float] | None] = dict.fromkeys(self.party_names)
         self.tabled: list[tuple[str, list[float]]] = []  # offers made this step
@@ -189,52 +158,12 @@ class NegotiationModel(mesa.Model):
         self.ratification_attempts = 0
         self.ratification_failures = 0
         self.deal: list[float] | None = None
+        self.deal_values: dict[str, tuple[float, float]] = {}
         self.deal_sides: list[Side] = []
         self.outcome: Outcome | None = None
         self.walked_out: str | None = None
         self.log: list[tuple[int, str, str]] = []
-        self._narrated_level: dict[str, float] = {}
-        self.rows: list[list[Any]] = []
-
-    def _round_schedule(self) -> dict[int, int]:
-        """Step -> number of the negotiating round held in it.
-
-        Negotiators meet every ``protocol.round_days`` days from the start, whatever the
-        step: how often they meet is a fact about the talks, not about the simulation's
-        resolution. Proposers alternate by round.
-        """
-        cal = self.calendar
-        every = self.spec.protocol.round_days
-        days = range(0, (cal.end - cal.start).days + 1, every)
-        steps = sorted({day // cal.step_days for day in days})
-        self.round_steps = steps
-        return {step: k for k, step in enumerate(steps)}
-
-    def last_round_by(self, step: int) -> int:
-        """The step of the last round held at or before ``step`` (``step`` if none is).
-
-        Negotiators plan to have conceded all they will by the last meeting before a
-        deadline; at any step length that is the same calendar day.
-        """
-        i = bisect.bisect_right(self.round_steps, step)
-        return self.round_steps[i - 1] if i > 0 else step
-
-    def summit_named(self, name: str | None) -> SummitDate | None:
-        """The summit called ``name`` (None for None)."""
-        if name is None:
-            return None
-        for s in self.summits:
-            if s.name == name:
-                return s
-        return None
-
-    def _sector_breaks(self) -> list[tuple[float, ...]]:
-        """Each sector's breakpoints: 0, 1 and every lobby's reference point in it."""
-        points: dict[str, list[float]] = {name: [] for name in self.sector_names}
-        for lobby in self.spec.lobbies.values():
-            for sector in lobby.stakes:
-                points[sector].append(self.spec.lobby_reference(lobby, sector))
-        return [sector_breaks(points[name]) for name in self.sector_names]
+        self.narrated_pressure: dict[str, float] = {}
 
     # -- one step --------------------------------------------------------------------------
 
@@ -253,12 +182,12 @@ class NegotiationModel(mesa.Model):
         # 1. Lobbies observe the offers on the table and update their pressure.
         before = {name: lobby.pressure for name, lobby in self.lobbies_by_name.items()}
         self.lobbies.shuffle_do("update_pressure")
-        self.narrate_pressure(before)
+        narrate_pressure(self, before)
         # 2. Governments reweigh lobbies; the win-sets are compared.
         self.governments.do("update_mandate")
         self.update_zone()
-        # 3. Negotiators concede along their tactic; in a round, the proposer offers and every
-        #    offer on the table is put to every side.
+        # 3. Negotiators concede along their tactic; in a round, offers are tabled and every
+        #    offer on the table is put to every side (4. a deal goes to the ratifiers).
         self.representatives.do("update_aspiration")
         round_number = self.rounds.get(t)
         self.tabled = []
@@ -269,8 +198,8 @@ class NegotiationModel(mesa.Model):
         if self.running and not self.zone:
             self.check_walkout()
         # 5. Data is collected; the run ends at the horizon at the latest.
-        if self.collect_series:
-            self.rows.append(self.record())
+        if self.recorder is not None:
+            self.recorder.record(self)
         if self.running and t >= self.horizon:
             self.finish("horizon", "the horizon was reached without a ratified agreement")
 
@@ -296,7 +225,7 @@ class NegotiationModel(mesa.Model):
                     old = getattr(owner, target.attribute)
                     new = float(value) if kind == "set" else old + float(value)
                     setattr(owner, target.attribute, target.held(new))
-            self._say(event.label)
+            self.say(event.label)
 
     def charge_passed_summits(self) -> None:
         """A summit that passed without a deal costs its leaders a little (lower ``R``)."""
@@ -305,25 +234,7 @@ class NegotiationModel(mesa.Model):
                 s.charged = True
                 for p in s.parties:
                     self.governments_by_name[p].no_deal_value -= s.cost
-                self._say(f"{s.label} passes without a deal")
-
-    def narrate_pressure(self, before: dict[str, float]) -> None:
-        """Log elections passing and lobbies pressing harder as one nears (for the event log)."""
-        voted = set()
-        for p, elections in self.elections.items():
-            for t_e, _, _ in elections:
-                if self.t - 1 < t_e <= self.t:
-                    voted.add(p)
-                    self._say(f"{self._label(p)} votes: trade falls back to its usual salience")
-        narrated = self._narrated_level
-        for name, lobby in self.lobbies_by_name.items():
-            level = narrated.get(name)
-            if level is None:
-                level = narrated[name] = max(before[name], 0.05)
-            nearing = self.salience[lobby.country] > 1.5 and lobby.country not in voted
-            if lobby.pressure > 1.5 * level and nearing:
-                self._narrated_level[name] = lobby.pressure
-                self._say(f"{lobby.label} presses harder as the election nears")
+                self.say(f"{s.label} passes without a deal")
 
     def sides(self) -> list[Side]:
         """Each government as seen by the analysis: utilities, ``V``, floor, ``R``.
@@ -347,7 +258,7 @@ class NegotiationModel(mesa.Model):
             self._zone_theta = theta if theta is not None and 0.0 < theta < 1.0 else None
         self.empty_zone_steps = 0 if self.zone else self.empty_zone_steps + 1
         if self.t > 0 and self.zone != before:
-            self._say(
+            self.say(
                 "the zone of agreement opens" if self.zone else "the zone of agreement closes"
             )
 
@@ -378,10 +289,10 @@ class NegotiationModel(mesa.Model):
         self.status = "accepted"
         if len(agreed) == 1:
             author, deal = agreed[0]
-            self._say(f"{possessive(self._label(author))} offer is accepted at the table")
+            self.say(f"{possessive(self.label(author))} offer is accepted at the table")
         else:
             deal = rules.settle([x for _, x in agreed])
-            self._say("the offers on the table cross: the sides split the difference")
+            self.say("the offers on the table cross: the sides split the difference")
         # 4. The tentative deal goes to every ratifier after the lobbies react.
         self.ratify(deal)
 
@@ -389,22 +300,8 @@ class NegotiationModel(mesa.Model):
         previous = self.table[party]
         self.previous_offers[party] = previous
         self.table[party] = offer
-        if previous is None:
-            return
-        pulled, hardened = [], []
-        for label, importer, before, now in zip(
-            self._sector_labels, self._importers, previous, offer, strict=True
-        ):
-            if importer == party:
-                if before - now > 0.02:
-                    pulled.append(label)
-            elif now - before > 0.02:
-                hardened.append(label)
-        who = self.representatives_by_name[party].negotiator
-        if pulled:
-            self._say(f"{who} pulls back its offer on {', '.join(pulled)}")
-        if hardened:
-            self._say(f"{who} asks for more on {', '.join(hardened)}")
+        if previous is not None:
+            narrate_offer(self, party, previous, offer)
 
     def check_walkout(self) -> None:
         """Past its hard deadline with the zone empty for ``W`` weeks, a side walks out."""
@@ -413,7 +310,7 @@ class NegotiationModel(mesa.Model):
                 self.walked_out = p
                 self.finish(
                     "breakdown",
-                    f"{self._label(p)} walked out: past its deadline with no zone of agreement",
+                    f"{self.label(p)} walked out: past its deadline with no zone of agreement",
                 )
                 return
 
@@ -421,7 +318,7 @@ class NegotiationModel(mesa.Model):
         """Lobbies react to the tentative deal, then each ratifier votes on it."""
         # What the deal is worth to each government as it accepts it, before the lobbies react:
         # the values reported in the outcome.
-        self._deal_values = {
+        self.deal_values = {
             p: (g.utility(deal), g.disagreement) for p, g in self.governments_by_name.items()
         }
         # ... and the governments themselves at that moment, for the Pareto/Nash analysis
@@ -434,7 +331,7 @@ class NegotiationModel(mesa.Model):
         if not rejected:
             self.deal = list(deal)
             self.status = "ratified"
-            self._say(
+            self.say(
                 "the deal is ratified by "
                 + ", ".join(g.ratifier_label for g in self.governments_by_name.values())
             )
@@ -443,7 +340,7 @@ class NegotiationModel(mesa.Model):
         self.ratification_failures += 1
         self.status = "rejected"
         names = ", ".join(g.ratifier_label for g in rejected)
-        self._say(f"ratification fails: {names} rejects the deal")
+        self.say(f"ratification fails: {names} rejects the deal")
         if self.rng.random() < float(self.spec.protocol.collapse_probability):
             self.finish("breakdown", f"talks collapsed after {names} rejected the deal")
             return
@@ -453,143 +350,23 @@ class NegotiationModel(mesa.Model):
     def finish(self, ended: str, reason: str) -> None:
         """End the run and build its outcome."""
         self.running = False
-        self.outcome = self._build_outcome(ended, reason)
+        self.outcome = build_outcome(self, ended, reason)
 
     # -- reporting -------------------------------------------------------------------------
 
-    def _label(self, party: str) -> str:
+    def label(self, party: str) -> str:
+        """A party's name for people (``United States``)."""
         return self.spec.parties[party].label
 
-    def _say(self, text: str) -> None:
+    def say(self, text: str) -> None:
+        """Add a line to the event log, dated this step."""
         self.log.append((self.t, self.calendar.date_of(self.t).isoformat(), text))
 
-    def _build_outcome(self, ended: str, reason: str) -> Outcome:
-        spec = self.spec
-        x = self.deal if self.deal is not None else [0.0] * len(self.sector_names)
-        concessions = {name: float(v) for name, v in zip(self.sector_names, x, strict=True)}
-        in_terms = {
-            name: {
-                "value": spec.sectors[name].level(v),
-                "unit": spec.sectors[name].unit,
-                "status_quo": spec.sectors[name].status_quo,
-            }
-            for name, v in concessions.items()
-        }
-        utilities, gains, welfare = {}, {}, {}
-        for p, g in self.governments_by_name.items():
-            if self.deal is not None:
-                u, r = self._deal_values[p]
-            else:
-                u = r = g.disagreement
-            utilities[p] = u
-            gains[p] = u - r
-            welfare[p] = sum(e(v) for e, v in zip(g.economics, x, strict=True))
-        gap = nash = None
-        if self.analyse and len(self.party_names) == 2:
-            # A deal is analysed as the governments saw it when they accepted it, the moment
-            # its reported utilities refer to; no deal, as they see things at the end.
-            a, b = self.deal_sides if self.deal is not None else self.sides()
-            lo, hi = self.public_bounds
-            if self.deal is not None:
-                gap = pareto_gap(a, b, self.deal, lo, hi)
-            solution = nash_solution(a, b, lo, hi)
-            if solution is not None:
-                nash = {self.party_names[0]: solution[0], self.party_names[1]: solution[1]}
-        return Outcome(
-            scenario=spec.name,
-            seed=self.seed,
-            agreement=self.deal is not None,
-            ended=ended,
-            reason=reason,
-            step=self.t,
-            date=self.calendar.date_of(self.t).isoformat(),
-            concessions=concessions,
-            concessions_in_terms=in_terms,
-            utilities=utilities,
-            gains=gains,
-            welfare=welfare,
-            ratification_attempts=self.ratification_attempts,
-            ratification_failures=self.ratification_failures,
-            walked_out=self.walked_out,
-            pareto_gap=gap,
-            nash=nash,
-            last_offers={p: (list(v) if v is not None else None) for p, v in self.table.items()},
-        )
-
-    def columns(self) -> list[str]:
-        """Names of the time series' columns, in the order ``record`` fills them."""
-        cols = ["step", "date", "status", "zone", "distance"]
-        for p in self.party_names:
-            cols += [
-                f"{name}.{p}"
-                for name in (
-                    "salience",
-                    "aspiration",
-                    "best",
-                    "floor",
-                    "no_deal",
-                    "strategic",
-                    "concession",
-                    "deadline",
-                    "utility_own_offer",
-                )
-            ]
-            cols += [f"offer.{p}.{s}" for s in self.sector_names]
-        for name in self.lobbies_by_name:
-            cols += [f"pressure.{name}", f"dissatisfaction.{name}", f"weight.{name}"]
-        return cols
-
-    def record(self) -> list[Any]:
-        """This step's row of the time series (values in the order of ``columns``)."""
-        row: list[Any] = [
-            self.t,
-            self.calendar.date_of(self.t).isoformat(),
-            self.status,
-            self.zone,
-            self.offer_distance(),
-        ]
-        nan_offer = [math.nan] * len(self.sector_names)
-        for p in self.party_names:
-            g = self.governments_by_name[p]
-            r = self.representatives_by_name[p]
-            offer = self.table[p]
-            row += [
-                self.salience[p],
-                r.aspiration,
-                r.best,
-                g.floor,
-                g.disagreement,
-                g.strategic_value,
-                r.concession,
-                r.deadline,
-                g.utility(offer) if offer is not None else math.nan,
-            ]
-            row += offer if offer is not None else nan_offer
-        for lobby in self.lobbies_by_name.values():
-            gov = self.governments_by_name[lobby.country]
-            row += [lobby.pressure, lobby.dissatisfaction, gov.weight_of(lobby)]
-        return row
-
-    def offer_distance(self) -> float:
-        """Largest distance between two sides' latest offers, per sector (RMS)."""
-        offers = [x for x in self.table.values() if x is not None]
-        if len(offers) < len(self.party_names):
-            return math.nan
-        m = len(self.sector_names)
-        worst = 0.0
-        for i in range(len(offers)):
-            for k in range(i + 1, len(offers)):
-                d = math.sqrt(
-                    sum((a - b) ** 2 for a, b in zip(offers[i], offers[k], strict=True)) / m
-                )
-                worst = max(worst, d)
-        return worst
-
     def time_series(self) -> Any:
-        """The per-step time series as a pandas DataFrame indexed by step."""
-        import pandas as pd
-
-        return pd.DataFrame(self.rows, columns=self.columns()).set_index("step")
+        """The per-step time series as a pandas DataFrame indexed by step (``collect=True``)."""
+        if self.recorder is None:
+            raise RuntimeError("this model was built with collect=False: no time series")
+        return self.recorder.frame()
 
     def run(self) -> Outcome:
         """Step until the run ends; return its outcome."""

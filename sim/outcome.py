@@ -1,11 +1,14 @@
-"""What a run reports: its outcome, as in ``summary.json``."""
+"""What a run reports: its outcome, as in ``summary.json``, and how it is built."""
 
 from __future__ import annotations
 
 import json
 import math
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sim.model import NegotiationModel
 
 
 @dataclass(slots=True)
@@ -77,3 +80,61 @@ def finite_or_null(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [finite_or_null(v) for v in value]
     return value
+
+
+def build_outcome(model: NegotiationModel, ended: str, reason: str) -> Outcome:
+    """A finished run's outcome: terms, values, the level-II record and the analysis.
+
+    A deal is valued, and analysed against the Pareto frontier and the Nash point, as the
+    governments saw it when they accepted it (``model.deal_values``, ``model.deal_sides``);
+    no deal, as they see things at the end.
+    """
+    from sim.analysis import nash_solution, pareto_gap
+
+    spec = model.spec
+    deal = model.deal
+    x = deal if deal is not None else [0.0] * len(model.sector_names)
+    concessions = {name: float(v) for name, v in zip(model.sector_names, x, strict=True)}
+    in_terms = {
+        name: {
+            "value": spec.sectors[name].level(v),
+            "unit": spec.sectors[name].unit,
+            "status_quo": spec.sectors[name].status_quo,
+        }
+        for name, v in concessions.items()
+    }
+    utilities, gains, welfare = {}, {}, {}
+    for p, g in model.governments_by_name.items():
+        u, r = model.deal_values[p] if deal is not None else (g.disagreement, g.disagreement)
+        utilities[p] = u
+        gains[p] = u - r
+        welfare[p] = sum(e(v) for e, v in zip(g.economics, x, strict=True))
+    gap = nash = None
+    if model.analyse and len(model.party_names) == 2:
+        a, b = model.deal_sides if deal is not None else model.sides()
+        lo, hi = model.public_bounds
+        if deal is not None:
+            gap = pareto_gap(a, b, deal, lo, hi)
+        solution = nash_solution(a, b, lo, hi)
+        if solution is not None:
+            nash = {model.party_names[0]: solution[0], model.party_names[1]: solution[1]}
+    return Outcome(
+        scenario=spec.name,
+        seed=model.seed,
+        agreement=deal is not None,
+        ended=ended,
+        reason=reason,
+        step=model.t,
+        date=model.calendar.date_of(model.t).isoformat(),
+        concessions=concessions,
+        concessions_in_terms=in_terms,
+        utilities=utilities,
+        gains=gains,
+        welfare=welfare,
+        ratification_attempts=model.ratification_attempts,
+        ratification_failures=model.ratification_failures,
+        walked_out=model.walked_out,
+        pareto_gap=gap,
+        nash=nash,
+        last_offers={p: (list(v) if v is not None else None) for p, v in model.table.items()},
+    )

@@ -167,7 +167,7 @@ def check_invariants(model: sim.NegotiationModel, outcome: sim.Outcome) -> None:
         assert outcome.pareto_gap is None and outcome.nash is None
 
     # the time series
-    if model.collect_series:
+    if model.recorder is not None:
         ts = model.time_series()
         assert list(ts.index) == list(range(outcome.step + 1))
         offers = ts[[c for c in ts.columns if c.startswith("offer.")]]

@@ -1,4 +1,4 @@
-"""Record the outcomes the regression test compares against (tests/fixtures/outcomes.json).
+"""Record the runs the regression test compares against (tests/fixtures/outcomes.json).
 
 Run it only when a change is *meant* to change results (a new rule, a re-calibration), and say
 so in the commit: ``python tools/record_outcomes.py``. A restructuring must leave the file as it
@@ -44,9 +44,10 @@ def _scenario(name: str) -> sim.Scenario:
 
 
 def digest(scenario: str, seed: int) -> str:
-    """SHA-256 of one run's summary (with the Pareto/Nash analysis), canonicalised."""
-    outcome = sim.run(_scenario(scenario), seed)
-    text = json.dumps(canonical(outcome.to_dict()), sort_keys=True)
+    """SHA-256 of one run's summary (with the Pareto/Nash analysis) and event log."""
+    model = sim.NegotiationModel(_scenario(scenario), rng=seed, collect=False)
+    outcome = model.run()
+    text = json.dumps([canonical(outcome.to_dict()), model.log], sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 

@@ -162,7 +162,7 @@ class TeachingModel(NegotiationModel):
         self.farm_strength = float(farm_strength)
         self.trail: list[TrailPoint] = []
         for note in self.setup_notes:
-            self._say(note)
+            self.say(note)
         if end_quietly:
             self._step_or_refuse = self.step
             self.step = self._step_while_running

@@ -125,8 +125,8 @@ class _TimeView(_Blitted):
         self.now = ax.axvline(cal.start, color="0.25", lw=0.8, alpha=0.5)
 
     def _columns(self, model: NegotiationModel) -> dict[str, list[Any]]:
-        names = model.columns()
-        return {name: [row[k] for row in model.rows] for k, name in enumerate(names)}
+        recorder = model.recorder
+        return {name: [row[k] for row in recorder.rows] for k, name in enumerate(recorder.columns)}
 
     @staticmethod
     def _dates(model: NegotiationModel, steps: list[int]) -> list[dt.date]:

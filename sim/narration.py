@@ -1,0 +1,54 @@
+"""The plain-language event log of a run: what a teacher or a reader would want told.
+
+Only words: nothing here changes the run. The model calls these at the points of its step
+where something worth telling happens (``NegotiationModel.say`` appends to ``model.log``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sim.model import NegotiationModel
+
+MOVE = 0.02
+"""A move of more than this in a sector, away from agreement, is told as a retraction."""
+
+
+def narrate_pressure(model: NegotiationModel, before: dict[str, float]) -> None:
+    """Elections passing, and lobbies pressing harder as one nears."""
+    voted = set()
+    for p, elections in model.elections.items():
+        for t_e, _, _ in elections:
+            if model.t - 1 < t_e <= model.t:
+                voted.add(p)
+                model.say(f"{model.label(p)} votes: trade falls back to its usual salience")
+    narrated = model.narrated_pressure
+    for name, lobby in model.lobbies_by_name.items():
+        level = narrated.get(name)
+        if level is None:
+            level = narrated[name] = max(before[name], 0.05)
+        nearing = model.salience[lobby.country] > 1.5 and lobby.country not in voted
+        if lobby.pressure > 1.5 * level and nearing:
+            narrated[name] = lobby.pressure
+            model.say(f"{lobby.label} presses harder as the election nears")
+
+
+def narrate_offer(
+    model: NegotiationModel, party: str, previous: Sequence[float], offer: Sequence[float]
+) -> None:
+    """A negotiator pulling back its own opening, or asking more of the other side."""
+    pulled, hardened = [], []
+    for sector, before, now in zip(model.sector_names, previous, offer, strict=True):
+        spec = model.spec.sectors[sector]
+        if spec.importer == party:
+            if before - now > MOVE:
+                pulled.append(spec.label.lower())
+        elif now - before > MOVE:
+            hardened.append(spec.label.lower())
+    who = model.representatives_by_name[party].negotiator
+    if pulled:
+        model.say(f"{who} pulls back its offer on {', '.join(pulled)}")
+    if hardened:
+        model.say(f"{who} asks for more on {', '.join(hardened)}")
