@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from mesa import Agent
 
+from agents.tactics import tactic_for
 from sim import rules
 from sim.offers import best_offer, best_value
 from sim.utility import Piecewise
@@ -22,23 +23,20 @@ class TradeRepresentative(Agent):
     """A negotiator (USTR, Japan's economy minister) who concedes over time within a mandate.
 
     Rules:
-        * **Aspiration** falls from the best deal toward the mandate floor ``R + m`` by the
-          time-dependent tactic of Faratin, Sierra & Jennings (1998),
-          ``F(t) = k + (1 - k) ((t - t0) / (T - t0)) ** (1 / beta)`` (Boulware ``beta < 1``,
-          Conceder ``beta > 1``; Genius defaults Boulware 0.2, Linear 1, Conceder 2), optionally
-          mixed with their relative tit-for-tat (weight ``tit_for_tat``). Because the floor and
+        * **Aspiration** falls from the best deal toward the mandate floor ``R + m`` as its
+          tactic concedes (``agents/tactics.py``: Faratin, Sierra & Jennings's 1998
+          time-dependent tactic, Boulware ``beta < 1`` to Conceder ``beta > 1``, or a
+          Hardliner, optionally mixed with their relative tit-for-tat). Because the floor and
           the best deal are recomputed each step under the current lobby weights, a tightening
           mandate (pressure before an election) makes it step **away** from agreement and a
           loosening one toward it.
         * **Perceived deadline** ``T``: the next summit its leader attends while one is
           reachable (at least ``summit_lead_weeks`` ahead, or already the target, no later
           than its hard deadline, and the zone of agreement open), else its side's hard
-          deadline, else the horizon; in each
-          case the last round held by then. The curve keeps its start (the first step)
-          whatever ``T`` does, and the concession never falls: when ``T`` recedes the
-          negotiator holds until the curve catches up, so a deadline that moves never undoes
-          concessions already made. Its aspiration rises only when its mandate tightens,
-          which shows as a logged retraction of its offer.
+          deadline, else the horizon; in each case the last round held by then. The tactic's
+          concession never falls when ``T`` moves, so a deadline that moves never undoes
+          concessions already made. Its aspiration rises only when its mandate tightens, which
+          shows as a logged retraction of its offer.
         * **Offer**: the best deal for the other side, under its own noisy model of the other
           side's priorities, among deals meeting its aspiration and every side's public red
           lines (``sim.offers.best_offer``: a separable concave problem solved through its
@@ -68,10 +66,7 @@ class TradeRepresentative(Agent):
         self.name = name
         self.negotiator = spec.negotiator or f"{spec.label} negotiator"
         self.government = government
-        tactic = spec.tactic
-        self.beta = float(tactic.beta)
-        self.initial_concession = float(tactic.initial_concession)
-        self.tit_for_tat = float(tactic.tit_for_tat)
+        self.tactic = tactic_for(spec.tactic)
         noise = float(spec.perception_noise)
         # Its model of each other side's priorities: one log-normal factor per sector, drawn
         # once per run from the run's seed (its model of the other side is "known with noise").
@@ -81,8 +76,7 @@ class TradeRepresentative(Agent):
                 self.perception[other] = [
                     math.exp(noise * float(self.rng.standard_normal())) for _ in model.sector_names
                 ]
-        self.concession = self.initial_concession
-        self.timed_concession = self.initial_concession  # the tactic's part, never falls
+        self.concession = float(spec.tactic.initial_concession)
         self.deadline: float | None = None
         self.target_summit: str | None = None  # name of the summit it aims at, once planned
         self.hard_deadline: int | None = model.hard_deadline_step[name]
@@ -173,17 +167,10 @@ class TradeRepresentative(Agent):
         t = float(model.t)
         deadline = float(model.last_round_by(self.perceived_deadline()))
         self.deadline = deadline
-        curve = rules.time_dependent_concession(
-            t, deadline, self.beta, 0.0, self.initial_concession
-        )
-        self.timed_concession = timed = max(self.timed_concession, curve)
         gov = self.government
         lo, hi = model.public_bounds
         self.best = gov.strategic_value + best_value(gov.sector_utilities, lo, hi)
-        if self.tit_for_tat > 0.0:
-            reciprocal = rules.reciprocal_concession(self.concession, self.their_concession())
-            timed = (1.0 - self.tit_for_tat) * timed + self.tit_for_tat * reciprocal
-        self.concession = min(1.0, max(0.0, timed))
+        self.concession = min(1.0, max(0.0, self.tactic.concede(self, t, deadline)))
         self.aspiration = rules.aspiration_level(self.best, gov.floor, self.concession)
 
     def held(self) -> float:

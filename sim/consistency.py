@@ -117,9 +117,16 @@ def check_consistency(s: Scenario, source: str) -> None:
             fail(f"events.{ename}.date", f"is after calendar.end ({cal.end})")
         for kind in ("set", "add"):
             for path in getattr(event, kind):
-                if event_target(path, s) is None:
+                target = event_target(path, s)
+                if target is None:
                     fail(
                         f"events.{ename}.{kind}",
                         f"{path!r} is not a parameter an event can change"
                         f" (events can change {', '.join(allowed_paths())})",
                     )
+                elif (
+                    target.attribute == "beta"
+                    and s.parties[target.name].tactic.kind != "time_dependent"
+                ):
+                    problem = f"{path!r}: only a time_dependent tactic has a beta"
+                    fail(f"events.{ename}.{kind}", problem)

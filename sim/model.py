@@ -213,7 +213,7 @@ class NegotiationModel(mesa.Model):
         """
         owners = {
             "party": self.governments_by_name,
-            "tactic": self.representatives_by_name,
+            "tactic": {p: r.tactic for p, r in self.representatives_by_name.items()},
             "lobby": self.lobbies_by_name,
         }
         for _, event in self.events_at.get(self.t, []):
@@ -222,6 +222,8 @@ class NegotiationModel(mesa.Model):
                     target = event_target(path, self.spec)
                     assert target is not None, path  # checked when the scenario was loaded
                     owner: Any = owners[target.kind][target.name]
+                    if target.kind == "tactic" and target.attribute != "tit_for_tat":
+                        owner = owner.base  # beta belongs to the tactic under reciprocity
                     old = getattr(owner, target.attribute)
                     new = float(value) if kind == "set" else old + float(value)
                     setattr(owner, target.attribute, target.held(new))

@@ -51,8 +51,13 @@ class ElectionSpec(Block):
 
 
 class TacticSpec(Block):
-    """A negotiator's concession tactic (Faratin, Sierra & Jennings 1998)."""
+    """A negotiator's concession tactic (``agents/tactics.py``; Faratin, Sierra & Jennings 1998)."""
 
+    kind: Literal["time_dependent", "hardliner"] = Field(
+        "time_dependent",
+        description="time_dependent (Boulware/Linear/Conceder by beta) or hardliner (nothing"
+        " before the deadline)",
+    )
     beta: num(gt=0) = Field(
         1.0, description="concession exponent: <1 Boulware (late), 1 linear, >1 Conceder (early)"
     )
