@@ -68,6 +68,7 @@ class Pattern:
     settings: str
     expected: str
     measure: Callable[[Ensembles], Result]
+    note: str = ""
 
 
 # -- checks ------------------------------------------------------------------------------
@@ -229,23 +230,25 @@ def tied_hands_2019(ens: Ensembles) -> Result:
 
 
 def election_freeze(ens: Ensembles) -> Result:
-    """Deals wait for the vote, and follow it when it moves."""
-    as_is = ens.runs("classroom")
-    later = ens.runs("classroom", {"parties.southland.elections.general.date": "2025-07-14"})
+    """Deals wait for the vote, come earlier without it, and follow it when it moves."""
     jp = ens.runs("usjapan_2019")
+    jp_quiet = ens.runs(
+        "usjapan_2019", {"parties.japan.elections.upper_house_2019.amplitude": 0.0}
+    )
     jp_later = ens.runs(
         "usjapan_2019", {"parties.japan.elections.upper_house_2019.date": "2019-08-25"}
     )
-    election = dt.date(2025, 5, 19)
+    as_is = ens.runs("classroom")
+    later = ens.runs("classroom", {"parties.southland.elections.general.date": "2025-07-14"})
     checks = [
-        at_least("classroom: share of deals after Southland's election",
-                 share(deals(as_is), lambda r: _date(r) > election), 0.9),
-        above("classroom: week of agreement, election 8 weeks later minus as scheduled",
-              step_gap(later, as_is)),
         at_least("2019: share of deals after Japan's election of 2019-07-21",
                  share(deals(jp), lambda r: _date(r) > dt.date(2019, 7, 21)), 0.9),
+        above("2019: week of agreement, election as it was minus no election effect",
+              step_gap(jp, jp_quiet)),
         above("2019: week of agreement, election 5 weeks later minus as it was",
               step_gap(jp_later, jp)),
+        above("classroom: week of agreement, election 8 weeks later minus as scheduled",
+              step_gap(later, as_is)),
     ]
     return Result(PATTERNS["election_freeze"], checks)
 
@@ -360,6 +363,11 @@ PATTERNS: dict[str, Pattern] = {
             " Northland beta 0.2, 1 or 3",
             "the tougher side gains more per deal, paying with fewer or later deals",
             toughness,
+            "The gain is the government's own utility of the deal over no deal, lobby weights"
+            " included. Much of the tough side's advantage is political: having conceded"
+            " less along the way, its own lobby is calmer when the deal is signed. The terms"
+            " themselves (each sector's concession) and the economic welfare barely differ"
+            " in this setting: against a Conceder, both tactics end at the Conceder's floor.",
         ),
         Pattern(
             "tied_hands_classroom", "Tied hands (classroom)",
@@ -379,9 +387,13 @@ PATTERNS: dict[str, Pattern] = {
         Pattern(
             "election_freeze", "The election freeze",
             "Conconi, Facchini & Zanardi (2014); the 2019 talks (Abe waited for 2019-07-21)",
-            "classroom and usjapan_2019", "elections as shipped, and moved later",
-            "deals wait for the vote, and move with it",
+            "usjapan_2019 and classroom",
+            "elections as shipped, without their effect (amplitude 0), and moved later",
+            "deals wait for the vote, come earlier without it, and move with it",
             election_freeze,
+            "In the classroom the summit, ten weeks after the vote, is the deadline either"
+            " way: switching the election off changes nothing there; moving it past the"
+            " summit does.",
         ),
         Pattern(
             "involuntary_defection", "Involuntary defection",

@@ -75,6 +75,7 @@ def markdown(results: list[Result], seeds: int, seconds: float, figures: str) ->
             f"- **Source:** {p.source}.",
             f"- **Scenario and settings:** `{p.scenario}`; {p.settings}.",
             f"- **Expected:** {p.expected}.",
+            *([f"- **Note:** {p.note}"] if p.note else []),
             "",
             "| measured | value [95% interval] | line | holds |",
             "|---|---|---|---|",
