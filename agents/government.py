@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from mesa import Agent
 
 from sim import rules
-from sim.utility import Piecewise, economic_term
+from sim.utility import Piecewise, economic_term, total
 
 if TYPE_CHECKING:
     from agents.lobby import Lobby
@@ -200,10 +200,7 @@ class Government(Agent):
 
     def utility(self, x: Sequence[float]) -> float:
         """``U(x, t)`` on the fixed yardstick (includes the strategic value ``V``)."""
-        total = self.strategic_value
-        for u, xj in zip(self.sector_utilities, x, strict=True):
-            total += u(xj)
-        return total
+        return total(self.sector_utilities, x, self.strategic_value)
 
     def within_red_lines(self, x: Sequence[float], tol: float) -> bool:
         """True if ``x`` respects this government's red lines."""

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sim.offers import THETA_OWN, best_offer, compile_problem, solve, solve_at
-from sim.utility import Piecewise
+from sim.utility import Piecewise, total
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,10 +40,7 @@ class Side:
 
     def value(self, x: Sequence[float]) -> float:
         """Total utility of ``x``."""
-        total = self.constant
-        for u, xj in zip(self.utilities, x, strict=True):
-            total += u(xj)
-        return total
+        return total(self.utilities, x, self.constant)
 
 
 def zone_of_agreement(

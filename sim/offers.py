@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sim.utility import Piecewise
+from sim.utility import Piecewise, total
 
 THETA_OWN = 1.0 - 1e-9  # "only my own utility", with ties broken toward the other side
 
@@ -180,13 +180,6 @@ def solve_at(
     return x, f
 
 
-def _value(us: Sequence[Piecewise], x: Sequence[float]) -> float:
-    s = 0.0
-    for u, v in zip(us, x, strict=True):
-        s += u(v)
-    return s
-
-
 def _scaled_value(us: Sequence[Piecewise], scale: Sequence[float], x: Sequence[float]) -> float:
     s = 0.0
     for u, w, v in zip(us, scale, x, strict=True):
@@ -287,12 +280,12 @@ def best_offer(
     if g_hi > tol and x_lo is not None:
         # Close the bracket on the segment between its ends: F is concave, so the point where
         # the linear interpolation of F reaches A has F >= A.
-        g_lo_true = _value(fs, x_lo) - aspiration
-        g_hi_true = _value(fs, x_hi) - aspiration
+        g_lo_true = total(fs, x_lo) - aspiration
+        g_hi_true = total(fs, x_hi) - aspiration
         w = -g_lo_true / (g_hi_true - g_lo_true) if g_hi_true > g_lo_true else 1.0
         x_hi = [a + w * (b - a) for a, b in zip(x_lo, x_hi, strict=True)]
-        f_hi = _value(fs, x_hi)
-        h_hi = _value(hs, x_hi) if h_scale is None else _scaled_value(hs, h_scale, x_hi)
+        f_hi = total(fs, x_hi)
+        h_hi = total(hs, x_hi) if h_scale is None else _scaled_value(hs, h_scale, x_hi)
     return OfferResult(x_hi, f_hi, h_hi, True, t_hi)
 
 
@@ -302,11 +295,11 @@ def best_value(fs: Sequence[Piecewise], lo: Sequence[float], hi: Sequence[float]
     The problem is separable, so no multiplier is needed; this is the top of a negotiator's
     aspiration range, recomputed every step.
     """
-    total = 0.0
+    best = 0.0
     for f, a, b in zip(fs, lo, hi, strict=True):
         x, i, _ = sector_argmax(f, f, 0.0, 1.0, a, b)
-        total += f.c[i] + x * (f.p[i] + f.q[i] * x)
-    return total
+        best += f.c[i] + x * (f.p[i] + f.q[i] * x)
+    return best
 
 
 def own_best(

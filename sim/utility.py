@@ -147,9 +147,13 @@ def sector_breaks(points: Sequence[float]) -> tuple[float, ...]:
     return (0.0, *inner, 1.0)
 
 
-def total(utilities: Sequence[Piecewise], x: Sequence[float]) -> float:
-    """Sum over sectors of ``utilities[j](x[j])``: a government's utility of an offer."""
-    s = 0.0
+def total(utilities: Sequence[Piecewise], x: Sequence[float], start: float = 0.0) -> float:
+    """``start`` plus the sum over sectors of ``utilities[j](x[j])``: the utility of an offer.
+
+    The one place a utility is summed over sectors (a government's, the analysis's, the offer
+    search's), added in one order so that every caller gets the same float.
+    """
+    s = start
     for u, xj in zip(utilities, x, strict=True):
         s += u(xj)
     return s

@@ -18,11 +18,12 @@ from sim.utility import (
     dissatisfaction_term,
     economic_term,
     sector_breaks,
+    total,
 )
 
 
 def value(us: Sequence[Piecewise], x: Sequence[float]) -> float:
-    return sum(u(float(v)) for u, v in zip(us, x, strict=True))
+    return total(us, [float(v) for v in x])
 
 
 def random_sides(
