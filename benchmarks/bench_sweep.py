@@ -315,8 +315,8 @@ def child_bare(task: dict[str, Any]) -> dict[str, Any]:
     from sim.model import NegotiationModel
     from sim.scenario import set_parameter
     from sim.sweep import load_spec
-    from sim.sweep.runner import flatten
     from sim.sweep.spec import OUTCOME_GROUPS
+    from sim.sweep.worker import flatten
 
     plan = load_spec(task["spec"])
     scenarios = [set_parameter(plan.scenario, PARAMETER, point[PARAMETER]) for point in plan.points]

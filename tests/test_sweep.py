@@ -17,7 +17,7 @@ import pytest
 import sim
 from sim.cli import main
 from sim.sweep import load_spec, read_results, run_sweep
-from sim.sweep.spec import run_seed
+from sim.sweep.plan import run_seed
 
 CONFIGS = Path(__file__).resolve().parent.parent / "configs"
 

@@ -25,13 +25,13 @@ from sim.cli import main
 from sim.errors import ScenarioError
 from sim.scenario import load_scenario, with_overrides
 from sim.sweep import SweepSpec, load_spec
+from sim.sweep.points import PointChecker
 from sim.sweep.spec import (
     MAX_POINTS,
     MAX_RUNS,
     MAX_TIMESERIES_RUNS,
     MIN_SOBOL_SAMPLES,
     OUTCOME_GROUPS,
-    PointChecker,
 )
 
 CONFIGS = Path(__file__).resolve().parent.parent / "configs"

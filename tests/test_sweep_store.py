@@ -20,7 +20,6 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-import sim.sweep.store as store
 from sim.cli import main
 from sim.errors import ScenarioError
 from sim.sweep import load_spec, read_results, run_sweep
@@ -156,13 +155,13 @@ def test_disk_errors_at_the_write_layer(tmp_path, spec, fresh, capsys, monkeypat
             raise OSError(errno_, os.strerror(errno_))
         return real(table, where, **kwargs)
 
-    monkeypatch.setattr(store.pq, "write_table", failing)
+    monkeypatch.setattr(pq, "write_table", failing)
     out = tmp_path / "out"
     one_line(main(sweep(spec, out)), capsys.readouterr().err, *words)
     assert not list(out.rglob("*.tmp"))
     if (out / "manifest.json").is_file():
         read_results(out)  # readable, whatever it holds
-    monkeypatch.setattr(store.pq, "write_table", real)
+    monkeypatch.setattr(pq, "write_table", real)
     assert main(sweep(spec, out)) == 0
     capsys.readouterr()
     same_dataset(out, fresh)

@@ -8,8 +8,9 @@
     runs = read_results("runs/farm_lobby")     # a pandas DataFrame, one row per run
 """
 
+from sim.sweep.plan import Plan, load_spec, plan_from_spec
 from sim.sweep.runner import SweepInterrupted, SweepResult, run_sweep
-from sim.sweep.spec import Plan, SweepSpec, load_spec, plan_from_spec
+from sim.sweep.spec import SweepSpec
 from sim.sweep.store import read_results
 
 __all__ = [

@@ -24,23 +24,30 @@ the operating system releases when the process ends, however it ends.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
-import errno
-import json
 import os
-import platform
 import re
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import pyarrow as pa
-import pyarrow.parquet as pq
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError
 
-from sim.errors import ScenarioError, shorten
-from sim.sweep.spec import OUTCOME_GROUPS, Plan
+from sim.errors import ScenarioError
+from sim.sweep.columns import coerce_parameter, parameter_type, runs_schema, timeseries_schema
+from sim.sweep.manifest import now, read_manifest, versions
+from sim.sweep.parts import (
+    READ_ERRORS,
+    atomic_json,
+    atomic_parquet,
+    check_runs_part,
+    check_series_part,
+    damage,
+    move_aside,
+    read_part,
+    write_problem,
+)
+from sim.sweep.plan import Plan
 
 try:
     import fcntl
@@ -54,226 +61,12 @@ SETUP_NAMES = frozenset(
 )
 """What a folder may hold when a sweep was killed before its manifest was written."""
 
-MAX_MANIFEST_BYTES = 64_000_000
-"""Largest manifest read (one holds the spec, itself at most 1 MB of YAML, and a few fields)."""
-
-READ_ERRORS = (OSError, ValueError, pa.ArrowException)
-"""What pyarrow raises for a truncated, damaged or foreign Parquet file."""
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-
 
 def _stderr_notice(message: str) -> None:
     print(f"negsim: {message}", file=sys.stderr)
 
 
-# -- the manifest's shape ----------------------------------------------------------------
-
-
-class SobolShape(BaseModel):
-    """``manifest["sobol"]``: the Saltelli layout's base rows and parameters."""
-
-    n: Annotated[StrictInt, Field(ge=1)]
-    d: Annotated[StrictInt, Field(ge=1)]
-
-
-class SpecView(BaseModel):
-    """``manifest["spec"]``: the spec fields that readers look at."""
-
-    model_config = ConfigDict(extra="allow")
-
-    scenario: StrictStr | None = None
-    design: StrictStr | None = None
-    parameters: dict[str, Any] | None = None
-    replicates: Annotated[StrictInt, Field(ge=1)] | None = None
-
-
-class ManifestView(BaseModel):
-    """The manifest fields that readers (``read_results``, the plots) rely on."""
-
-    model_config = ConfigDict(extra="allow")
-
-    spec: SpecView = Field(default_factory=SpecView)
-    parameters: list[StrictStr] = Field(default_factory=list)
-    n_points: Annotated[StrictInt, Field(ge=0)] | None = None
-    n_runs: Annotated[StrictInt, Field(ge=0)] | None = None
-    sobol: SobolShape | None = None
-    scenario_path: StrictStr | None = None
-    finished: StrictStr | None = None
-
-
-class Manifest(ManifestView):
-    """The manifest fields a writer needs to resume: all present, each of the right type."""
-
-    fingerprint: StrictStr
-    batch_size: Annotated[StrictInt, Field(ge=1)]
-    n_runs: Annotated[StrictInt, Field(ge=0)]
-    sessions: list[dict[str, Any]]
-
-
-def check_manifest(data: Any, source: str, *, writer: bool = False) -> dict[str, Any]:
-    """``data`` if it has a manifest's shape, else a one-line error.
-
-    Args:
-        data: The parsed ``manifest.json``.
-        source: The file, for the message.
-        writer: Require what resuming needs (fingerprint, batch size, sessions), not only
-            what reading needs.
-
-    Raises:
-        ScenarioError: naming the first field of the wrong type or missing.
-    """
-    if not isinstance(data, dict):
-        raise ScenarioError(source, "", f"not a sweep manifest (a {type(data).__name__})")
-    model = Manifest if writer else ManifestView
-    try:
-        model.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = ".".join(str(p) for p in err["loc"])
-        msg = "missing" if err["type"] == "missing" else err["msg"]
-        raise ScenarioError(source, loc, f"not a sweep manifest: {msg}") from None
-    sobol = data.get("sobol")
-    if sobol and data.get("parameters") and sobol["d"] > len(data["parameters"]):
-        raise ScenarioError(source, "sobol.d", "not a sweep manifest: more than its parameters")
-    return data
-
-
-def read_manifest(folder: Path, *, writer: bool = False) -> dict[str, Any] | None:
-    """``folder/manifest.json`` checked for shape, or None if there is none.
-
-    Raises:
-        ScenarioError: unreadable, not JSON, or of the wrong shape.
-    """
-    path = folder / "manifest.json"
-    try:
-        if not path.is_file():
-            return None
-        if path.stat().st_size > MAX_MANIFEST_BYTES:
-            raise ScenarioError(str(path), "", f"larger than {MAX_MANIFEST_BYTES:,} bytes")
-        text = path.read_text(encoding="utf-8")
-        data = json.loads(text)
-    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise ScenarioError(str(path), "", f"unreadable manifest: {exc}") from None
-    return check_manifest(data, str(path), writer=writer)
-
-
-# -- schemas -----------------------------------------------------------------------------
-
-
-def outcome_columns(plan: Plan) -> list[tuple[str, pa.DataType]]:
-    """Outcome columns and their types, for the scenario's sectors and parties."""
-    groups = list(OUTCOME_GROUPS) if plan.spec.outcomes is None else plan.spec.outcomes
-    sectors = list(plan.scenario.sectors)
-    parties = list(plan.scenario.parties)
-    per_group: dict[str, list[tuple[str, pa.DataType]]] = {
-        "agreement": [("agreement", pa.bool_())],
-        "ended": [("ended", pa.string())],
-        "reason": [("reason", pa.string())],
-        "step": [("step", pa.int64())],
-        "date": [("date", pa.string())],
-        "concessions": [(f"concessions.{s}", pa.float64()) for s in sectors],
-        "utilities": [(f"utilities.{p}", pa.float64()) for p in parties],
-        "gains": [(f"gains.{p}", pa.float64()) for p in parties],
-        "welfare": [(f"welfare.{p}", pa.float64()) for p in parties],
-        "ratification_attempts": [("ratification_attempts", pa.int64())],
-        "ratification_failures": [("ratification_failures", pa.int64())],
-        "walked_out": [("walked_out", pa.string())],
-        "pareto_gap": [("pareto_gap", pa.float64())],
-        "nash": [(f"nash.{p}", pa.float64()) for p in parties],
-    }
-    return [col for g in OUTCOME_GROUPS if g in groups for col in per_group[g]]
-
-
-def parameter_type(values: Sequence[Any]) -> pa.DataType:
-    """Numbers are stored as floats, anything else (dates) as text."""
-    numeric = all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
-    return pa.float64() if numeric else pa.string()
-
-
-def runs_schema(plan: Plan) -> pa.Schema:
-    """The schema of the runs table: identity, parameters, outcome, error."""
-    fields = [
-        ("run_id", pa.int64()),
-        ("point", pa.int64()),
-        ("replicate", pa.int64()),
-        ("seed", pa.int64()),
-    ]
-    for path in plan.parameters:
-        fields.append((path, parameter_type([p[path] for p in plan.points])))
-    fields += outcome_columns(plan)
-    fields.append(("error", pa.string()))
-    return pa.schema(fields)
-
-
-def timeseries_schema(columns: Sequence[str]) -> pa.Schema:
-    """The schema of the sampled time series (``run_id`` and the model's columns)."""
-    kinds = {"step": pa.int64(), "date": pa.string(), "status": pa.string(), "zone": pa.bool_()}
-    return pa.schema([("run_id", pa.int64())] + [(c, kinds.get(c, pa.float64())) for c in columns])
-
-
-def coerce_parameter(value: Any, kind: pa.DataType) -> Any:
-    """A design value as stored: float, or its text (ISO for dates)."""
-    if kind == pa.float64():
-        return float(value)
-    return value.isoformat() if hasattr(value, "isoformat") else str(value)
-
-
 # -- writing -----------------------------------------------------------------------------
-
-
-def write_problem(path: Path, exc: OSError) -> ScenarioError:
-    """A failed write as one line: where, why, and that what is saved stays."""
-    why = exc.strerror or str(exc)
-    hint = ""
-    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        hint = "; free some space and run the same command to resume"
-    elif exc.errno == errno.EROFS:
-        hint = "; choose another --out"
-    return ScenarioError(str(path), "--out", f"cannot write: {why}{hint}")
-
-
-def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
-    """Write ``path`` whole or not at all: a temporary file, synced, then renamed.
-
-    Raises:
-        ScenarioError: the write failed (the temporary file is removed; ``path`` untouched).
-    """
-    tmp = path.with_name(path.name + ".tmp")
-    try:
-        write(tmp)
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise write_problem(path, exc) from None
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-
-
-def _atomic_parquet(table: pa.Table, path: Path) -> None:
-    # Page checksums: damage to the data, not only to the file's structure, shows on reading.
-    _atomic_write(path, lambda tmp: pq.write_table(table, tmp, write_page_checksum=True))
-
-
-def _atomic_json(data: Any, path: Path) -> None:
-    text = json.dumps(data, indent=2, default=str) + "\n"
-    _atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
-
-
-def _read_part(path: Path) -> pa.Table:
-    """One Parquet file, read in full (every page, checksums verified), so damage shows."""
-    return pq.ParquetFile(path, page_checksum_verification=True).read()
-
-
-def _damage(exc: BaseException) -> str:
-    return shorten(f"unreadable ({type(exc).__name__}: {exc})", 160)
 
 
 class Store:
@@ -349,7 +142,7 @@ class Store:
 
     def write_manifest(self, manifest: dict[str, Any]) -> None:
         """Write the manifest atomically."""
-        _atomic_json(manifest, self.manifest_path)
+        atomic_json(manifest, self.manifest_path)
 
     def prepare(
         self,
@@ -384,7 +177,7 @@ class Store:
         elif manifest["n_runs"] != self.plan.n_runs:
             raise ScenarioError(str(self.manifest_path), "n_runs", "does not match the spec")
         self.batch_size = manifest["batch_size"]
-        session: dict[str, Any] = {"started": _now(), "backend": backend, "workers": workers}
+        session: dict[str, Any] = {"started": now(), "backend": backend, "workers": workers}
         if run_timeout is not None:
             session["run_timeout"] = run_timeout
         manifest["sessions"].append(session)
@@ -434,8 +227,8 @@ class Store:
             "batch_size": batch_size,
             "sobol": self.plan.sobol,
             "negsim_version": sim.__version__,
-            "versions": _versions(),
-            "created": _now(),
+            "versions": versions(),
+            "created": now(),
             "sessions": [],
             "finished": None,
         }
@@ -457,13 +250,13 @@ class Store:
         path = self.out / "points.parquet"
         if path.is_file():
             try:
-                if _read_part(path).num_rows == len(self.plan.points):
+                if read_part(path).num_rows == len(self.plan.points):
                     return
                 problem = "has the wrong number of rows"
             except READ_ERRORS as exc:
-                problem = _damage(exc)
+                problem = damage(exc)
             self.notice(f"{path}: {problem}; written again")
-        _atomic_parquet(self._points_table(), path)
+        atomic_parquet(self._points_table(), path)
 
     # -- batches -----------------------------------------------------------------------
 
@@ -497,68 +290,23 @@ class Store:
             if not match:
                 continue
             index = int(match.group(1))
-            problem, finished = self._check_runs_part(path, index)
+            problem, finished = check_runs_part(self, path, index)
             series = self.series_dir / path.name
             if problem is None:
                 wanted = {i for i in finished if i in sampled}
-                problem = self._check_series_part(series, wanted)
+                problem = check_series_part(series, wanted)
             if problem is None:
                 done.add(index)
                 continue
-            self._move_aside(path, problem)
+            move_aside(self, path, problem)
             if series.exists():
-                self._move_aside(series, "belongs to a batch that runs again")
+                move_aside(self, series, "belongs to a batch that runs again")
         for path in self.series_dir.glob("part-*.parquet") if self.series_dir.is_dir() else []:
             match = PART.match(path.name)
             if match and int(match.group(1)) not in done:
                 with contextlib.suppress(OSError):
                     path.unlink()  # written before its batch's runs file: the batch runs again
         return done
-
-    def _check_runs_part(self, path: Path, index: int) -> tuple[str | None, list[int]]:
-        """Why a runs part is not its batch's (None if it is), and its runs without error."""
-        if index >= self.n_batches():
-            return f"is not a batch of this sweep (it has {self.n_batches()})", []
-        try:
-            table = _read_part(path)
-        except READ_ERRORS as exc:
-            return _damage(exc), []
-        if not table.schema.equals(self.schema, check_metadata=False):
-            return "does not have this sweep's columns", []
-        ids = table.column("run_id").to_pylist()
-        expected = self.batch_runs(index)
-        if ids != list(expected):
-            return f"does not hold runs {expected.start}-{expected.stop - 1} of its batch", []
-        errors = table.column("error").to_pylist()
-        return None, [i for i, e in zip(ids, errors, strict=True) if e is None]
-
-    def _check_series_part(self, path: Path, wanted: set[int]) -> str | None:
-        if not wanted:
-            return None
-        if not path.is_file():
-            return f"its time series ({path.name} in timeseries/) is missing"
-        try:
-            table = _read_part(path)
-            ids = set(table.column("run_id").to_pylist())
-        except (*READ_ERRORS, KeyError) as exc:
-            return f"its time series is {_damage(exc)}"
-        if ids != wanted:
-            return "its time series does not hold the batch's sampled runs"
-        return None
-
-    def _move_aside(self, path: Path, problem: str) -> None:
-        rel = path.relative_to(self.out)
-        target = self.damaged_dir / f"{rel.parent.name}-{path.name}"
-        k = 1
-        while target.exists():
-            k += 1
-            target = self.damaged_dir / f"{rel.parent.name}-{path.name}.{k}"
-        try:
-            self.damaged_dir.mkdir(exist_ok=True)
-            os.replace(path, target)
-        except OSError as exc:
-            raise write_problem(path, exc) from None
-        self.notice(f"{rel}: {problem}; moved to {target.relative_to(self.out)}, runs again")
 
     def write_batch(
         self, index: int, rows: list[dict[str, Any]], series: list[dict[str, Any]] | None
@@ -574,32 +322,22 @@ class Store:
             except OSError as exc:
                 raise write_problem(self.series_dir, exc) from None
             schema = timeseries_schema([c for c in series[0] if c != "run_id"])
-            _atomic_parquet(
+            atomic_parquet(
                 pa.Table.from_pylist(series, schema=schema),
                 self.series_dir / f"part-{index:06d}.parquet",
             )
-        _atomic_parquet(
+        atomic_parquet(
             pa.Table.from_pylist(rows, schema=self.schema),
             self.runs_dir / f"part-{index:06d}.parquet",
         )
 
     def finish(self, manifest: dict[str, Any], runs_done: int) -> None:
         """Record the end of this session (and of the sweep when every run is done)."""
-        manifest["sessions"][-1]["ended"] = _now()
+        manifest["sessions"][-1]["ended"] = now()
         manifest["runs_done"] = runs_done
         if runs_done == self.plan.n_runs:
-            manifest["finished"] = manifest["finished"] or _now()
+            manifest["finished"] = manifest["finished"] or now()
         self.write_manifest(manifest)
-
-
-def _versions() -> dict[str, str]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    out = {"python": platform.python_version()}
-    for name in ("mesa", "numpy", "scipy", "pandas", "pyarrow", "pydantic"):
-        with contextlib.suppress(PackageNotFoundError):
-            out[name] = version(name)
-    return out
 
 
 # -- reading -----------------------------------------------------------------------------
@@ -616,12 +354,12 @@ def read_table(folder: Path, what: str = "runs") -> pa.Table | None:
     tables = []
     for part in parts:
         try:
-            table = _read_part(part)
+            table = read_part(part)
         except READ_ERRORS as exc:
             raise ScenarioError(
                 str(part),
                 "",
-                f"{_damage(exc)}; run the sweep's command again: it moves damaged parts"
+                f"{damage(exc)}; run the sweep's command again: it moves damaged parts"
                 " aside and runs their batches again",
             ) from None
         if tables and not table.schema.equals(tables[0].schema, check_metadata=False):
