@@ -9,7 +9,8 @@
 ``negsim validate`` writes the report (``docs/validation.md``).
 """
 
-from sim.validation.patterns import PATTERNS, Check, Pattern, Result
+from sim.validation.checks import Check, Pattern, Result
+from sim.validation.patterns import PATTERNS
 from sim.validation.report import run_patterns, validate, write_report
 
 __all__ = ["PATTERNS", "Check", "Pattern", "Result", "run_patterns", "validate", "write_report"]

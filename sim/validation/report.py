@@ -13,8 +13,9 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from sim.files import output_folder, write_atomically, write_text
+from sim.validation.checks import Check, Result
 from sim.validation.ensembles import Ensembles
-from sim.validation.patterns import PATTERNS, Check, Result
+from sim.validation.patterns import PATTERNS
 
 
 def run_patterns(
