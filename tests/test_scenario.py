@@ -23,10 +23,16 @@ from sim.distributions import (
     TruncNormal,
     Uniform,
 )
-from sim.scenario import iter_parameters, load_scenario, parameter_paths, with_overrides
+from sim.scenario import (
+    bundled_scenarios,
+    iter_parameters,
+    load_scenario,
+    parameter_paths,
+    with_overrides,
+)
 
 CONFIGS = Path(__file__).resolve().parent.parent / "configs"
-BUNDLED = ["usjapan_2019", "classroom", "usjapan_2015"]
+BUNDLED = bundled_scenarios()  # every scenario in configs/ is checked, new ones included
 
 
 def raw(name: str) -> dict:
