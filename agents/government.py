@@ -13,7 +13,7 @@ from sim.utility import Piecewise, economic_term, total
 
 if TYPE_CHECKING:
     from agents.lobby import Lobby
-    from sim.model import NegotiationModel
+    from sim.negotiation import Negotiation
     from sim.schema import PartySpec
 
 
@@ -58,7 +58,7 @@ class Government(Agent):
 
     """
 
-    def __init__(self, model: NegotiationModel, name: str, spec: PartySpec) -> None:
+    def __init__(self, model: Negotiation, name: str, spec: PartySpec) -> None:
         super().__init__(model)
         self.name = name
         self.label = spec.label

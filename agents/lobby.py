@@ -12,7 +12,7 @@ from sim import rules
 from sim.utility import Piecewise, dissatisfaction_term
 
 if TYPE_CHECKING:
-    from sim.model import NegotiationModel
+    from sim.negotiation import Negotiation
     from sim.schema import LobbySpec
 
 
@@ -49,7 +49,7 @@ class Lobby(Agent):
 
     """
 
-    def __init__(self, model: NegotiationModel, name: str, spec: LobbySpec) -> None:
+    def __init__(self, model: Negotiation, name: str, spec: LobbySpec) -> None:
         super().__init__(model)
         self.name = name
         self.label = spec.label

@@ -15,7 +15,7 @@ from sim.utility import Piecewise
 
 if TYPE_CHECKING:
     from agents.government import Government
-    from sim.model import NegotiationModel
+    from sim.negotiation import Negotiation
     from sim.schema import PartySpec
 
 
@@ -60,7 +60,7 @@ class TradeRepresentative(Agent):
     """
 
     def __init__(
-        self, model: NegotiationModel, name: str, spec: PartySpec, government: Government
+        self, model: Negotiation, name: str, spec: PartySpec, government: Government
     ) -> None:
         super().__init__(model)
         self.name = name

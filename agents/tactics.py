@@ -12,19 +12,27 @@ needs to ``TacticSpec``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from sim import rules
 
 if TYPE_CHECKING:
-    from agents.representative import TradeRepresentative
     from sim.schema import TacticSpec
+
+
+class Negotiator(Protocol):
+    """What a tactic reads of its negotiator (``agents.TradeRepresentative``)."""
+
+    concession: float
+
+    def their_concession(self) -> float:
+        """The other sides' last concession, as a share of the negotiator's range."""
 
 
 class Tactic:
     """A concession tactic: ``concede`` returns this step's ``F`` in [0, 1]."""
 
-    def concede(self, negotiator: TradeRepresentative, t: float, deadline: float) -> float:
+    def concede(self, negotiator: Negotiator, t: float, deadline: float) -> float:
         """The share of its range ``negotiator`` has conceded at step ``t``."""
         raise NotImplementedError
 
@@ -44,7 +52,7 @@ class TimeDependent(Tactic):
         self.initial = initial
         self.conceded = initial
 
-    def concede(self, negotiator: TradeRepresentative, t: float, deadline: float) -> float:  # noqa: D102
+    def concede(self, negotiator: Negotiator, t: float, deadline: float) -> float:  # noqa: D102
         curve = rules.time_dependent_concession(t, deadline, self.beta, 0.0, self.initial)
         self.conceded = max(self.conceded, curve)
         return self.conceded
@@ -60,7 +68,7 @@ class Hardliner(Tactic):
         self.initial = initial
         self.conceded = initial
 
-    def concede(self, negotiator: TradeRepresentative, t: float, deadline: float) -> float:  # noqa: D102
+    def concede(self, negotiator: Negotiator, t: float, deadline: float) -> float:  # noqa: D102
         self.conceded = max(self.conceded, 1.0 if t >= deadline else self.initial)
         return self.conceded
 
@@ -78,7 +86,7 @@ class RelativeTitForTat(Tactic):
         self.base = base
         self.tit_for_tat = tit_for_tat
 
-    def concede(self, negotiator: TradeRepresentative, t: float, deadline: float) -> float:  # noqa: D102
+    def concede(self, negotiator: Negotiator, t: float, deadline: float) -> float:  # noqa: D102
         f = self.base.concede(negotiator, t, deadline)
         w = self.tit_for_tat
         if w > 0.0:

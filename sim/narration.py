@@ -10,13 +10,13 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from sim.model import NegotiationModel
+    from sim.negotiation import Negotiation
 
 MOVE = 0.02
 """A move of more than this in a sector, away from agreement, is told as a retraction."""
 
 
-def narrate_pressure(model: NegotiationModel, before: dict[str, float]) -> None:
+def narrate_pressure(model: Negotiation, before: dict[str, float]) -> None:
     """Elections passing, and lobbies pressing harder as one nears."""
     voted = set()
     for p, elections in model.elections.items():
@@ -36,7 +36,7 @@ def narrate_pressure(model: NegotiationModel, before: dict[str, float]) -> None:
 
 
 def narrate_offer(
-    model: NegotiationModel, party: str, previous: Sequence[float], offer: Sequence[float]
+    model: Negotiation, party: str, previous: Sequence[float], offer: Sequence[float]
 ) -> None:
     """A negotiator pulling back its own opening, or asking more of the other side."""
     pulled, hardened = [], []

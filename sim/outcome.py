@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from sim.model import NegotiationModel
+    from sim.negotiation import Negotiation
 
 
 @dataclass(slots=True)
@@ -82,7 +82,7 @@ def finite_or_null(value: Any) -> Any:
     return value
 
 
-def build_outcome(model: NegotiationModel, ended: str, reason: str) -> Outcome:
+def build_outcome(model: Negotiation, ended: str, reason: str) -> Outcome:
     """A finished run's outcome: terms, values, the level-II record and the analysis.
 
     A deal is valued, and analysed against the Pareto frontier and the Nash point, as the

@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pandas as pd
 
-    from sim.model import NegotiationModel
+    from sim.negotiation import Negotiation
 
 
-def offer_distance(model: NegotiationModel) -> float:
+def offer_distance(model: Negotiation) -> float:
     """Largest distance between two sides' latest offers, per sector (RMS)."""
     offers = [x for x in model.table.values() if x is not None]
     if len(offers) < len(model.party_names):
@@ -31,13 +31,13 @@ def offer_distance(model: NegotiationModel) -> float:
     return worst
 
 
-def _own_offer_utility(model: NegotiationModel, party: str) -> float:
+def _own_offer_utility(model: Negotiation, party: str) -> float:
     offer = model.table[party]
     return model.governments_by_name[party].utility(offer) if offer is not None else math.nan
 
 
 # The model as a whole: name -> value.
-MODEL_COLUMNS: list[tuple[str, Callable[[NegotiationModel], Any]]] = [
+MODEL_COLUMNS: list[tuple[str, Callable[[Negotiation], Any]]] = [
     ("step", lambda m: m.t),
     ("date", lambda m: m.calendar.date_of(m.t).isoformat()),
     ("status", lambda m: m.status),
@@ -46,7 +46,7 @@ MODEL_COLUMNS: list[tuple[str, Callable[[NegotiationModel], Any]]] = [
 ]
 
 # Per party ``p``: ``NAME.p``.
-PARTY_COLUMNS: list[tuple[str, Callable[[NegotiationModel, str], Any]]] = [
+PARTY_COLUMNS: list[tuple[str, Callable[[Negotiation, str], Any]]] = [
     ("salience", lambda m, p: m.salience[p]),
     ("aspiration", lambda m, p: m.representatives_by_name[p].aspiration),
     ("best", lambda m, p: m.representatives_by_name[p].best),
@@ -59,7 +59,7 @@ PARTY_COLUMNS: list[tuple[str, Callable[[NegotiationModel, str], Any]]] = [
 ]
 
 # Per lobby ``l``: ``NAME.l``.
-LOBBY_COLUMNS: list[tuple[str, Callable[[NegotiationModel, str], Any]]] = [
+LOBBY_COLUMNS: list[tuple[str, Callable[[Negotiation, str], Any]]] = [
     ("pressure", lambda m, name: m.lobbies_by_name[name].pressure),
     ("dissatisfaction", lambda m, name: m.lobbies_by_name[name].dissatisfaction),
     (
@@ -77,7 +77,7 @@ class SeriesRecorder:
     Each party also has ``offer.p.SECTOR`` per sector (its latest offer, NaN before its first).
     """
 
-    def __init__(self, model: NegotiationModel) -> None:
+    def __init__(self, model: Negotiation) -> None:
         self.rows: list[list[Any]] = []
         self.columns = [name for name, _ in MODEL_COLUMNS]
         for p in model.party_names:
@@ -86,7 +86,7 @@ class SeriesRecorder:
         for lobby in model.lobbies_by_name:
             self.columns += [f"{name}.{lobby}" for name, _ in LOBBY_COLUMNS]
 
-    def record(self, model: NegotiationModel) -> None:
+    def record(self, model: Negotiation) -> None:
         """Append this step's row."""
         row = [read(model) for _, read in MODEL_COLUMNS]
         nan_offer = [math.nan] * len(model.sector_names)

@@ -14,15 +14,12 @@ import json
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.errors import ScenarioError, shorten
-
-if TYPE_CHECKING:
-    from sim.sweep.store import Store
 
 READ_ERRORS = (OSError, ValueError, pa.ArrowException)
 """What pyarrow raises for a truncated, damaged or foreign Parquet file."""
@@ -84,18 +81,22 @@ def damage(exc: BaseException) -> str:
 
 
 
-def check_runs_part(store: Store, path: Path, index: int) -> tuple[str | None, list[int]]:
-    """Why a runs part is not its batch's (None if it is), and its runs without error."""
-    if index >= store.n_batches():
-        return f"is not a batch of this sweep (it has {store.n_batches()})", []
+def check_runs_part(
+    path: Path, index: int, n_batches: int, schema: pa.Schema, expected: range
+) -> tuple[str | None, list[int]]:
+    """Why a runs part is not batch ``index``'s (None if it is), and its runs without error.
+
+    ``expected`` is the batch's run ids; ``schema`` the dataset's columns.
+    """
+    if index >= n_batches:
+        return f"is not a batch of this sweep (it has {n_batches})", []
     try:
         table = read_part(path)
     except READ_ERRORS as exc:
         return damage(exc), []
-    if not table.schema.equals(store.schema, check_metadata=False):
+    if not table.schema.equals(schema, check_metadata=False):
         return "does not have this sweep's columns", []
     ids = table.column("run_id").to_pylist()
-    expected = store.batch_runs(index)
     if ids != list(expected):
         return f"does not hold runs {expected.start}-{expected.stop - 1} of its batch", []
     errors = table.column("error").to_pylist()
@@ -118,18 +119,19 @@ def check_series_part(path: Path, wanted: set[int]) -> str | None:
     return None
 
 
-def move_aside(store: Store, path: Path, problem: str) -> None:
-    """Move a damaged part to ``damaged/`` and say so in one line."""
-    rel = path.relative_to(store.out)
-    target = store.damaged_dir / f"{rel.parent.name}-{path.name}"
+def move_aside(path: Path, out: Path, notice: Callable[[str], None], problem: str) -> None:
+    """Move a damaged part of the sweep in ``out`` to ``out/damaged/``; say so in one line."""
+    damaged = out / "damaged"
+    rel = path.relative_to(out)
+    target = damaged / f"{rel.parent.name}-{path.name}"
     k = 1
     while target.exists():
         k += 1
-        target = store.damaged_dir / f"{rel.parent.name}-{path.name}.{k}"
+        target = damaged / f"{rel.parent.name}-{path.name}.{k}"
     try:
-        store.damaged_dir.mkdir(exist_ok=True)
+        damaged.mkdir(exist_ok=True)
         os.replace(path, target)
     except OSError as exc:
         raise write_problem(path, exc) from None
-    store.notice(f"{rel}: {problem}; moved to {target.relative_to(store.out)}, runs again")
+    notice(f"{rel}: {problem}; moved to {target.relative_to(out)}, runs again")
 

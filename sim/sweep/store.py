@@ -290,7 +290,10 @@ class Store:
             if not match:
                 continue
             index = int(match.group(1))
-            problem, finished = check_runs_part(self, path, index)
+            expected = self.batch_runs(index)
+            problem, finished = check_runs_part(
+                path, index, self.n_batches(), self.schema, expected
+            )
             series = self.series_dir / path.name
             if problem is None:
                 wanted = {i for i in finished if i in sampled}
@@ -298,9 +301,9 @@ class Store:
             if problem is None:
                 done.add(index)
                 continue
-            move_aside(self, path, problem)
+            move_aside(path, self.out, self.notice, problem)
             if series.exists():
-                move_aside(self, series, "belongs to a batch that runs again")
+                move_aside(series, self.out, self.notice, "belongs to a batch that runs again")
         for path in self.series_dir.glob("part-*.parquet") if self.series_dir.is_dir() else []:
             match = PART.match(path.name)
             if match and int(match.group(1)) not in done:
