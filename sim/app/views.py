@@ -24,7 +24,7 @@ from PIL import Image
 
 from sim.analysis import nash_solution, pareto_frontier
 from sim.calendar import possessive
-from sim.plots import PARTY_COLOURS
+from sim.plots import PARTY_COLOURS, calendar_legend_items, calendar_marks, draw_calendar
 
 if TYPE_CHECKING:
     from sim.model import NegotiationModel
@@ -107,21 +107,7 @@ class _TimeView(_Blitted):
         ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=range(1, 13, 2)))
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
         ax.tick_params(labelsize=7)
-        for s in model.spec.summits.values():
-            ax.axvspan(
-                s.start,
-                (s.end or s.start) + dt.timedelta(days=1),
-                color="#f5b041",
-                alpha=0.35,
-                lw=0,
-            )
-        for i, party in enumerate(model.spec.parties.values()):
-            for e in party.elections.values():
-                if cal.start <= e.date <= cal.end:
-                    ax.axvline(e.date, color=_colour(i), ls="--", lw=1.2)
-        for ev in model.spec.events.values():
-            if cal.start <= ev.date <= cal.end:
-                ax.axvline(ev.date, color="0.6", ls=":", lw=1)
+        draw_calendar(ax, calendar_marks(model.spec))  # part of the cached background
         self.now = ax.axvline(cal.start, color="0.25", lw=0.8, alpha=0.5)
 
     def _columns(self, model: NegotiationModel) -> dict[str, list[Any]]:
@@ -134,16 +120,7 @@ class _TimeView(_Blitted):
 
 
 def _calendar_legend(model: NegotiationModel) -> list[tuple[str, str, str]]:
-    items = []
-    for i, party in enumerate(model.spec.parties.values()):
-        for e in party.elections.values():
-            items.append((_colour(i), "dashed", f"{e.label or 'election'} ({e.date})"))
-    if model.spec.summits:
-        names = ", ".join(s.label for s in model.spec.summits.values())
-        items.append(("#f5b041", "thick", f"summits: {names}"))
-    if model.spec.events:
-        items.append(("#999999", "dotted", "scheduled events (see the log)"))
-    return items
+    return calendar_legend_items(calendar_marks(model.spec))
 
 
 class OffersView(_TimeView):
