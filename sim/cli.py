@@ -118,16 +118,52 @@ def _parser() -> argparse.ArgumentParser:
         help="address to listen on (default: 127.0.0.1, this machine only)",
     )
 
-    plot = sub.add_parser("plot", help="plot the outcome distributions of a sweep")
+    try:  # the kinds and their help are the plots' registry (which imports no matplotlib)
+        from sim.sweep.plots.registry import kinds_help
+
+        kinds = kinds_help()
+    except ImportError:  # no sweep extra
+        kinds = "plot kinds: listed once the sweep extra is installed (pip install 'negsim[sweep]')"
+    plot = sub.add_parser(
+        "plot",
+        help="plot the outcome distributions of a sweep",
+        description="Write a sweep's figures as PNG files, one per plot kind that applies.",
+        epilog=kinds,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     plot.add_argument("folder", type=Path, help="a sweep's output folder")
     plot.add_argument(
         "--kind",
         action="append",
         default=None,
-        help="agreement, dates, concessions, utility, trajectories, sobol "
-        "(repeatable; default: all that apply)",
+        metavar="KIND",
+        help="a plot kind listed below (repeatable; default: all that apply)",
     )
     plot.add_argument("--out", type=Path, default=None, help="where to write (default: DIR/plots)")
+
+    calibrate = sub.add_parser(
+        "calibrate", help="fit a scenario's uncertain inputs to history (ABC-SMC, resumable)"
+    )
+    calibrate.add_argument("spec", help="calibration specification (YAML, see experiments/)")
+    calibrate.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="processes on this machine (default: one per core; 1: no pool)",
+    )
+    calibrate.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="run on a Dask cluster, e.g. tcp://HOST:8786",
+    )
+    calibrate.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="output folder (default: runs/SPEC-NAME); rerun to resume",
+    )
+    calibrate.add_argument("--quiet", action="store_true", help="no progress bar")
 
     validate = sub.add_parser(
         "validate", help="measure the literature's patterns and write the validation report"
@@ -347,6 +383,57 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    """Fit a calibration spec into a folder (resuming what is there) and write its outputs."""
+    try:
+        import pyabc  # noqa: F401
+        import pyarrow  # noqa: F401
+    except ImportError:
+        raise ScenarioError(
+            "negsim", "calibrate", "needs the calibrate extra: pip install 'negsim[calibrate]'"
+        ) from None
+    from sim.calibration import load_calibration
+    from sim.calibration.pipeline import run_calibration
+    from sim.calibration.runner import CalibrationInterrupted
+    from sim.sweep.runner import max_workers
+
+    if args.workers is not None and not 1 <= args.workers <= max_workers():
+        raise ScenarioError(
+            "--workers", "", f"must lie in 1 .. {max_workers()} (got {args.workers})"
+        )
+    plan = load_calibration(args.spec)
+    out = args.out or Path("runs") / Path(args.spec).stem
+    method = plan.spec.method
+    print(
+        f"calibrating {len(plan.paths)} parameter(s) of {plan.scenario.name} to"
+        f" {len(plan.rules)} target(s) ({sum(r.holdout for r in plan.rules)} held out):"
+        f" ABC-SMC, population {method.population}, up to {method.generations} generations,"
+        f" seed {method.seed}, into {out}"
+    )
+    try:
+        result = run_calibration(
+            plan, out, workers=args.workers, scheduler=args.scheduler, progress=not args.quiet
+        )
+    except CalibrationInterrupted as exc:
+        import signal
+
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the exit
+        print(f"negsim: {exc}", file=sys.stderr)
+        return 130
+    s = result.summary
+    print(f"stopped: {s['stopped']}; {s['final']['simulations']:,} simulations")
+    for path, p in s["posterior"].items():
+        lo, hi = p["interval_90"]
+        print(f"  {path}: {p['mean']:.4g} [{lo:.4g}, {hi:.4g}] (90%)")
+    for name, t in s["targets"].items():
+        check = t["posterior_predictive"]
+        tag = " (held out)" if t["holdout"] else ""
+        verdict = "reproduced" if check["reproduced"] else "MISSED"
+        print(f"  {name}{tag}: {verdict}, hit in {check['hit_share']:.0%} of predictive runs")
+    print("written: " + ", ".join(str(out / name) for name in s["files"]))
+    return 0
+
+
 def cmd_plot(args: argparse.Namespace) -> int:
     """Write the plots of a sweep folder and print one line per file."""
     _needs_sweep_extra()
@@ -398,7 +485,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``negsim``; user mistakes exit with code 2 and one line on stderr."""
     try:
         args = _parser().parse_args(argv)
-        if args.command in {"run", "plot", "validate"}:
+        if args.command in {"run", "plot", "validate", "calibrate"}:
             _files_only_plots()
         commands = {
             "run": cmd_run,
@@ -407,6 +494,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "params": cmd_params,
             "validate": cmd_validate,
             "app": cmd_app,
+            "calibrate": cmd_calibrate,
         }
         return commands[args.command](args)
     except ScenarioError as exc:
