@@ -1,4 +1,4 @@
-"""The ``negsim`` command line: ``run``, ``params``, ``sweep``, ``plot`` and ``app``."""
+"""The ``negsim`` command line: run, params, sweep, plot, validate, calibrate and app."""
 
 from __future__ import annotations
 

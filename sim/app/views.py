@@ -25,6 +25,7 @@ from PIL import Image
 from sim.analysis import nash_solution, pareto_frontier
 from sim.calendar import possessive
 from sim.plots import PARTY_COLOURS, calendar_legend_items, calendar_marks, draw_calendar
+from sim.plots.style import LOBBY_COLOURS
 
 if TYPE_CHECKING:
     from sim.model import NegotiationModel
@@ -33,7 +34,6 @@ FRONTIER_POINTS = 41
 DPI = 80
 BAND = 0.8  # height of a sector's band in the offers view (1 = the gap between bands)
 TRAIL_WEEKS = 12
-LOBBY_COLOURS = ["#2e8b57", "#8e44ad", "#d68910", "#17a589", "#7f8c8d", "#a04000"]
 
 
 def _colour(i: int) -> str:

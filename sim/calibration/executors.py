@@ -65,7 +65,7 @@ def _start_forkserver(context: Any) -> int | None:
     """
     from multiprocessing import forkserver, resource_tracker
 
-    from sim.sweep.backends import _sigint_blocked
+    from sim.sweep.backends import sigint_blocked
     from sim.sweep.worker import SWEEP_PID_VAR
 
     context.set_forkserver_preload(PRELOAD)
@@ -73,7 +73,7 @@ def _start_forkserver(context: Any) -> int | None:
     os.environ[SWEEP_PID_VAR] = str(os.getpid())
     try:
         resource_tracker.ensure_running()
-        with _sigint_blocked():
+        with sigint_blocked():
             forkserver.ensure_running()
     finally:
         if saved is None:

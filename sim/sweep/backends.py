@@ -34,7 +34,7 @@ def sigint_ignored() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def _sigint_blocked() -> Iterator[None]:
+def sigint_blocked() -> Iterator[None]:
     """Hold Ctrl-C back in the body; a Ctrl-C pressed meanwhile arrives when it ends.
 
     Processes started in the body inherit the blocked signal: SIGINT never reaches them.
@@ -75,7 +75,7 @@ def _start_forkserver(context: Any) -> int | None:
     try:
         # Its own start unblocks SIGINT whatever the caller blocked: start it first.
         resource_tracker.ensure_running()
-        with _sigint_blocked():
+        with sigint_blocked():
             forkserver.ensure_running()
     finally:
         for key, value in saved.items():

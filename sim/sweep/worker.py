@@ -161,10 +161,23 @@ def alarm_handler() -> Iterator[bool]:
         signal.signal(signal.SIGALRM, previous if previous is not None else signal.SIG_DFL)
 
 
+def point_scenario(base: Any, values: dict[str, Any]) -> Any:
+    """The scenario of one design point: ``base`` with the point's values set.
+
+    One definition for every place that rebuilds a run (the workers, the plots' replays), so
+    a replayed run is the run that was recorded.
+    """
+    from sim.scenario import set_parameter
+
+    scenario = base
+    for path, value in values.items():
+        scenario = set_parameter(scenario, path, value)
+    return scenario
+
+
 def run_batch(batch: Batch) -> tuple[int, list[dict[str, Any]], list[dict[str, Any]]]:
     """Run one batch; a run that raises or overruns is recorded with its error, not fatal."""
     from sim.model import NegotiationModel
-    from sim.scenario import set_parameter
 
     base = _scenario(batch.scenario_path, batch.fingerprint, batch.scenario_digest)
     rows: list[dict[str, Any]] = []
@@ -181,9 +194,7 @@ def run_batch(batch: Batch) -> tuple[int, list[dict[str, Any]], list[dict[str, A
             row = dict(ident)
             try:
                 if point != cached_point:
-                    cached, cached_point = base, point
-                    for path, value in values.items():
-                        cached = set_parameter(cached, path, value)
+                    cached, cached_point = point_scenario(base, values), point
                 collect = run_id in batch.timeseries
                 run_series: list[dict[str, Any]] = []
                 with TimeLimit(batch.run_timeout, alarm) as limit:

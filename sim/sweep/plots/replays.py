@@ -43,7 +43,7 @@ def replay(results: Results, run_ids: Iterable[int]) -> dict[int, NegotiationMod
 
     """
     from sim.model import NegotiationModel
-    from sim.scenario import set_parameter
+    from sim.sweep.worker import point_scenario
 
     if results.scenario is None:
         raise ValueError(f"cannot replay runs without the scenario ({results.scenario_problem})")
@@ -54,9 +54,8 @@ def replay(results: Results, run_ids: Iterable[int]) -> dict[int, NegotiationMod
     for run_id in sorted(int(r) for r in run_ids):
         row = rows.loc[run_id]
         if row["point"] != cached_point:  # one scenario per design point, as the runner does
-            cached_point, scenario = row["point"], results.scenario
-            for path in params:
-                scenario = set_parameter(scenario, path, _value(row[path]))
+            values = {path: _value(row[path]) for path in params}
+            cached_point, scenario = row["point"], point_scenario(results.scenario, values)
         model = NegotiationModel(scenario, rng=int(row["seed"]), collect=False, analyse=False)
         model.run()
         agreed, step = row.get("agreement"), row.get("step")
