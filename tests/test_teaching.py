@@ -131,7 +131,8 @@ def _cli_args(args: list[str]) -> list[str]:
     """``negsim ...`` as ``python -m sim.cli ...``, spec paths made absolute.
 
     Sweeps run in one process (``--workers 1``): a pool's start-up costs more than these few
-    hundred runs, and the dataset is the same for any number of workers (tests/test_sweep.py).
+    hundred runs, and the dataset is the same for any number of workers
+    (tests/sweep/test_sweep_engine.py).
     """
     rewritten = [str(REPO / a) if a.startswith("experiments/") else a for a in args[1:]]
     if rewritten[0] == "sweep" and "--workers" not in rewritten:

@@ -4,7 +4,7 @@ Solara loads its JavaScript, CSS and fonts from a public CDN (jsDelivr) through 
 which looks in a cache folder first. ``negsim app`` points that cache at a copy of
 ``sim/app/assets/cdn``, so the app works with no internet. This script rebuilds that folder
 from the npm registry (``npm pack``), keeping only the files the page loads (listed below, for
-solara 1.64.1; after a solara upgrade, run ``tests/test_app.py``: its browser test serves the
+solara 1.64.1; after a solara upgrade, run ``tests/app/test_app.py``: its browser test serves the
 app with the CDN unreachable and names every file the page asked for and did not get).
 
 Each package's folder is replaced whole (no stale file of an older version stays); a pattern

@@ -119,7 +119,7 @@ class PointChecker:
     election date varied over six days six checks; a 160,000-point grid is checked in about
     a second. The one assumption: the check looks at numbers through Python's operators and
     conversions, not through C code that reads a float's value directly (``math.isclose``);
-    ``tests/test_sweep_limits.py`` compares this with checking every point in full.
+    ``tests/sweep/test_sweep_limits.py`` compares this with checking every point in full.
     """
 
     def __init__(self, base: Scenario, spec: SweepSpec, source: str) -> None:

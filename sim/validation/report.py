@@ -54,7 +54,8 @@ def markdown(results: list[Result], seeds: int, seconds: float, figures: str) ->
         " reproduces several documented patterns at once, with the same rules and scenarios.",
         "",
         f"**{held} of {len(results)} patterns hold.** The test suite runs every pattern on"
-        " fewer seeds (`tests/test_validation.py`), so none can silently stop holding.",
+        " fewer seeds (`tests/validation/test_patterns_hold.py`), so none can silently stop"
+        " holding.",
         "",
         "| pattern | source | scenario | expected | holds |",
         "|---|---|---|---|---|",

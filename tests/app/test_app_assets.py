@@ -23,7 +23,7 @@ import pytest
 
 from sim.app.server import ASSETS
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 WHEEL_ROOT = "sim/app/assets/cdn/"
 CDN_IN_TEMPLATE = re.compile(r"""\{\{\s*cdn\s*\}\}([^"'\s>]+)""")
 CDN_IN_VUE = re.compile(r"\$\{this\.getCdn\(\)\}([^`'\"\s]+)")

@@ -34,7 +34,7 @@ from sim.sweep.spec import (
     OUTCOME_GROUPS,
 )
 
-CONFIGS = Path(__file__).resolve().parent.parent / "configs"
+CONFIGS = Path(__file__).resolve().parents[2] / "configs"
 CLASSROOM = str(CONFIGS / "classroom.yaml")
 FLOATS = [
     "lobbies.farmers.strength",

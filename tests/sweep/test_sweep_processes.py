@@ -23,7 +23,7 @@ from sim.cli import main
 from sim.sweep import load_spec, read_results, run_sweep
 from sim.sweep.runner import make_batches, run_batch
 
-CONFIGS = Path(__file__).resolve().parent.parent / "configs"
+CONFIGS = Path(__file__).resolve().parents[2] / "configs"
 
 # Point 1 never reaches a deal (an impossible mandate floor) and runs 7,300 daily steps to its
 # horizon, about 1.5 s; point 0 agrees within about 200 steps, some 50 ms.

@@ -19,7 +19,7 @@ from sim.cli import main
 from sim.sweep import load_spec, read_results, run_sweep
 from sim.sweep.plan import run_seed
 
-CONFIGS = Path(__file__).resolve().parent.parent / "configs"
+CONFIGS = Path(__file__).resolve().parents[2] / "configs"
 
 
 def write_spec(tmp_path: Path, text: str, name: str = "spec.yaml") -> Path:

@@ -26,7 +26,7 @@ from sim.errors import ScenarioError
 from sim.model import NegotiationModel, RunFinished
 from sim.scenario import bundled_scenarios
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(os.environ.get("NEGSIM_TEST_ARTIFACTS", ROOT / "test-artifacts"))
 LINUX = sys.platform.startswith("linux")
 

@@ -25,7 +25,7 @@ from sim.errors import ScenarioError
 from sim.sweep import load_spec, read_results, run_sweep
 from sim.sweep import plots as sp
 
-CONFIGS = Path(__file__).resolve().parent.parent / "configs"
+CONFIGS = Path(__file__).resolve().parents[2] / "configs"
 SPEC = f"""
 scenario: {CONFIGS / "classroom.yaml"}
 design: grid
