@@ -98,6 +98,7 @@ class Lobby(Agent):
         self.pressure = 0.0
         self.dissatisfaction = 0.0
         self.mood = float(self.rng.standard_normal())  # stationary from the start
+        self._mood_decay = math.exp(-model.step_weeks / self.shock_weeks)  # fixed for the run
         # Party -> (its offer on the table, D of it, whether it crosses a red line). Tabled
         # offers are new lists, never changed in place, so identity says "already felt".
         self._felt: dict[str, tuple[Sequence[float], float, bool]] = {}
@@ -165,8 +166,7 @@ class Lobby(Agent):
         worst = rules.felt_dissatisfaction(own, foreign, self.foreign_offer_weight)
         self.dissatisfaction = worst / self.worst_dissatisfaction
         weeks = model.step_weeks
-        decay = math.exp(-weeks / self.shock_weeks)
-        self.mood = rules.ou_step(self.mood, decay, float(self.rng.standard_normal()))
+        self.mood = rules.ou_step(self.mood, self._mood_decay, float(self.rng.standard_normal()))
         self.pressure = rules.lobby_pressure(
             self.pressure,
             strength=self.strength,

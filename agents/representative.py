@@ -229,7 +229,7 @@ class TradeRepresentative(Agent):
         gov = self.government
         tol = self.model.tol
         return (
-            gov.within_red_lines(x, tol)
-            and rules.acceptable(gov.utility(x), self.aspiration, gov.floor, tol)
+            rules.acceptable(gov.utility(x), self.aspiration, gov.floor, tol)
+            and gov.within_red_lines(x, tol)
             and gov.survives_reaction(x)
         )

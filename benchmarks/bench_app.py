@@ -20,7 +20,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sim.app.model import TeachingModel
-from sim.app.views import VIEWS, event_log_markdown, status_markdown
+from sim.app.text import event_log_markdown, status_markdown
+from sim.app.views import VIEWS
 
 
 def measure(scenario: str, seed: int) -> dict[str, list[float]]:

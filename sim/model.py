@@ -211,6 +211,8 @@ class NegotiationModel(mesa.Model):
         Each target is held within its range (``sim.events.SETTABLE``); the agent that owns
         the attribute is a party's government, its negotiator (tactic) or a lobby.
         """
+        if self.t not in self.events_at:
+            return
         owners = {
             "party": self.governments_by_name,
             "tactic": {p: r.tactic for p, r in self.representatives_by_name.items()},

@@ -21,7 +21,8 @@ from mesa.visualization import SolaraViz
 from mesa.visualization.utils import update_counter
 
 from sim.app.model import TeachingModel
-from sim.app.views import VIEWS, event_log_markdown, run_over_text, status_markdown
+from sim.app.text import event_log_markdown, run_over_text, status_markdown
+from sim.app.views import VIEWS
 from sim.scenario import bundled_scenarios, load_scenario
 
 SWATCH = {

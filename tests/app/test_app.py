@@ -21,7 +21,8 @@ import pytest
 
 import sim
 from sim.app.model import TeachingModel, app_seed, farm_lobby, teaching_overrides
-from sim.app.views import VIEWS, event_log_markdown, run_over_text, status_markdown
+from sim.app.text import event_log_markdown, run_over_text, status_markdown
+from sim.app.views import VIEWS
 from sim.errors import ScenarioError
 from sim.model import NegotiationModel, RunFinished
 from sim.scenario import bundled_scenarios

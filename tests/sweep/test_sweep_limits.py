@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import itertools
 import tempfile
-import time
 import tracemalloc
 from pathlib import Path
 from typing import Any
@@ -86,14 +85,13 @@ BIG = [
 def test_oversized_specs_are_refused_before_anything_is_allocated(tmp_path, data, expected):
     path = spec_file(tmp_path, data)
     tracemalloc.start()
-    start = time.perf_counter()
     try:
         message = refused(path)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
     assert expected in message
-    assert peak < 30e6 and time.perf_counter() - start < 10
+    assert peak < 30e6  # refused by arithmetic on the spec, before any point is made
 
 
 def test_limits_are_generous_for_real_use(tmp_path):
@@ -173,16 +171,13 @@ def test_the_cross_block_check_is_cached_by_what_it_reads(tmp_path):
     parameters[FLOATS[2]] = [0.5 + 0.01 * k for k in range(100)]
     parameters["parties.southland.elections.general.date"] = [
         "2025-03-03", "2025-05-19", "2025-07-14", "2025-09-08"]  # fmt: skip
-    start = time.perf_counter()
     plan = load_spec(spec_file(tmp_path, {"replicates": 1, "parameters": parameters}))
-    elapsed = time.perf_counter() - start
     assert len(plan.points) == 160_000
     checker = PointChecker(plan.scenario, plan.spec, "s")
     for i, point in enumerate(plan.points[:500]):
         checker.check(i, point)
     assert checker.read == ["parties.southland.elections.general.date"]
-    assert len(checker.verdicts) <= 4
-    assert elapsed < 20  # about 1 s here on a quiet machine
+    assert len(checker.verdicts) <= 4  # four full checks, whatever the size of the grid
 
 
 # Values for a property test on usjapan_2019: some combinations break cross-block checks (red
