@@ -62,7 +62,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_run import code_state, quantile  # noqa: E402  (the same commit line in both)
 
-import sim  # noqa: E402  (as ``negsim sweep`` has it: the forkserver preloads this module)
+import sim.model  # noqa: E402  (imported before any timer, as the rival imports mesa and its model)
 
 SCENARIO = ROOT / "configs" / "usjapan_2019.yaml"
 PARAMETER = "lobbies.ja_zenchu.strength"
