@@ -164,6 +164,23 @@ def read_yaml(path: Path) -> dict[str, Any]:
     return data
 
 
+def read_spec_file(path: str | Path) -> dict[str, Any]:
+    """``read_yaml`` for a spec named on the command line: a missing file is a user's mistake.
+
+    Whatever else goes wrong reading it (a file that vanishes or turns unreadable between the
+    check and the read, a value the parser refuses) is the same one-line error, never a trace.
+    """
+    file = Path(path)
+    try:
+        if not file.is_file():
+            raise ScenarioError(str(path), "", "no such file")
+        return read_yaml(file)
+    except ScenarioError:
+        raise
+    except (OSError, ValueError, RecursionError) as exc:
+        raise ScenarioError(str(path), "", f"cannot read: {type(exc).__name__}: {exc}") from None
+
+
 def parse_or_explain(text: str, source: str, field: str = "") -> Any:
     """``parse`` with every failure as a ``ScenarioError`` naming ``source`` and ``field``."""
     try:

@@ -36,11 +36,11 @@ from sim.calibration.targets import TargetRule
 from sim.consistency import check_consistency
 from sim.distributions import Dist
 from sim.errors import ScenarioError
+from sim.safe_yaml import read_spec_file
 from sim.scenario import (
     Scenario,
     load_scenario,
     parameter_paths,
-    read_yaml,
     resolve_path,
     set_parameter,
     validation_problem,
@@ -101,14 +101,7 @@ def load_calibration(path: str | Path) -> CalibrationPlan:
     """
     file = Path(path)
     source = str(path)
-    try:
-        if not file.is_file():
-            raise ScenarioError(source, "", "no such file")
-        data = read_yaml(file)
-    except ScenarioError:
-        raise
-    except (OSError, ValueError, RecursionError) as exc:
-        raise ScenarioError(source, "", f"cannot read: {type(exc).__name__}: {exc}") from None
+    data = read_spec_file(path)
     try:
         spec = CalibrationSpec.model_validate(data)
     except ValidationError as exc:

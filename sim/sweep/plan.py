@@ -20,11 +20,11 @@ import numpy as np
 from pydantic import ValidationError
 
 from sim.errors import ScenarioError
+from sim.safe_yaml import read_spec_file
 from sim.scenario import (
     Scenario,
     load_scenario,
     parameter_paths,
-    read_yaml,
     resolve_path,
     validation_problem,
 )
@@ -169,14 +169,7 @@ def load_spec(path: str | Path) -> Plan:
     """
     file = Path(path)
     source = str(path)
-    try:
-        if not file.is_file():
-            raise ScenarioError(source, "", "no such file")
-        data = read_yaml(file)
-    except ScenarioError:
-        raise
-    except (OSError, ValueError, RecursionError) as exc:  # e.g. an integer of 5,000 digits
-        raise ScenarioError(source, "", f"cannot read: {type(exc).__name__}: {exc}") from None
+    data = read_spec_file(path)
     try:
         spec = SweepSpec.model_validate(data)
     except ValidationError as exc:

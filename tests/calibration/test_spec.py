@@ -3,7 +3,7 @@
 from pathlib import Path
 
 import pytest
-from conftest import TINY, write_spec
+from calibration_specs import TINY, write_spec
 
 from sim.calibration import load_calibration
 from sim.cli import main
