@@ -85,6 +85,11 @@ class Lobby(Agent):
             line = spec.red_lines.get(sector)
             self.red_lines.append(None if line is None else scenario.reference_level(sector, line))
         self.staked = [(j, term) for j, term in enumerate(self.terms) if term is not None]
+        # The same terms as plain tuples, for ``felt``, which runs for every offer tabled.
+        self._staked_coefficients = [
+            (j, term.breaks, len(term.breaks) - 2, term.c, term.p, term.q)
+            for j, term in self.staked
+        ]
         self.lines = [(j, line) for j, line in enumerate(self.red_lines) if line is not None]
         # Dissatisfaction with the worst deal it can imagine (every staked sector against it):
         # pressure is driven by D relative to this, so strength and salience alone set its scale.
@@ -99,6 +104,7 @@ class Lobby(Agent):
         self.dissatisfaction = 0.0
         self.mood = float(self.rng.standard_normal())  # stationary from the start
         self._mood_decay = math.exp(-model.step_weeks / self.shock_weeks)  # fixed for the run
+        self._retention = (self.inertia, rules.retention(self.inertia, model.step_weeks))
         # Party -> (its offer on the table, D of it, whether it crosses a red line). Tabled
         # offers are new lists, never changed in place, so identity says "already felt".
         self._felt: dict[str, tuple[Sequence[float], float, bool]] = {}
@@ -134,13 +140,13 @@ class Lobby(Agent):
         if seen is not None and seen[0] is x:
             return seen[1], seen[2]
         d = 0.0
-        for j, term in self.staked:  # dissatisfaction_with, inlined: runs every round
+        # dissatisfaction_with, inlined: runs for every offer tabled
+        for j, breaks, last, c, p, q in self._staked_coefficients:
             v = x[j]
-            breaks = term.breaks
-            i, last = 0, len(breaks) - 2
+            i = 0
             while i < last and v >= breaks[i + 1]:
                 i += 1
-            d += term.c[i] + v * (term.p[i] + term.q[i] * v)
+            d += c[i] + v * (p[i] + q[i] * v)
         crosses = bool(self.lines) and self.crosses_red_line(x, self.model.tol)
         self._felt[party] = (x, d, crosses)
         return d, crosses
@@ -165,14 +171,15 @@ class Lobby(Agent):
                     outrage = max(outrage, self.foreign_offer_weight * self.outrage)
         worst = rules.felt_dissatisfaction(own, foreign, self.foreign_offer_weight)
         self.dissatisfaction = worst / self.worst_dissatisfaction
-        weeks = model.step_weeks
+        if self._retention[0] != self.inertia:  # an event changed it
+            self._retention = (self.inertia, rules.retention(self.inertia, model.step_weeks))
         self.mood = rules.ou_step(self.mood, self._mood_decay, float(self.rng.standard_normal()))
         self.pressure = rules.lobby_pressure(
             self.pressure,
             strength=self.strength,
             salience=model.salience[self.country],
             dissatisfaction=self.dissatisfaction,
-            inertia=rules.retention(self.inertia, weeks),
+            inertia=self._retention[1],
             shock=rules.mobilisation_shock(self.mood, self.shock_sd),
             outrage=outrage,
         )

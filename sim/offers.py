@@ -14,6 +14,7 @@ No general-purpose optimiser runs in the per-step loop: every search is closed-f
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -103,6 +104,14 @@ def compile_problem(
         breaks = h.breaks
         hc, hp, hq, fc, fp, fq = h.c, h.p, h.q, f.c, f.p, f.q
         n = len(hp)
+        if n == 1:  # one segment (no lobby reference inside the sector): the common case
+            left, right = breaks[0], breaks[1]
+            s_lo = a if left < a else left
+            s_hi = b if right > b else right
+            problem.append(
+                ((s_lo, s_hi, True, w * hc[0], w * hp[0], w * hq[0], fc[0], fp[0], fq[0]),)
+            )
+            continue
         segments = []
         for k in range(n):
             right = breaks[k + 1]
@@ -141,7 +150,8 @@ def solve(
     ``q2 < 0`` the objective's curvature; sectors at a bound or kink do not move.
     """
     wh = 1.0 - theta
-    xs = []
+    xs: list[float] = []
+    append = xs.append
     own = other = slope = 0.0
     x = fc = fp = fq = hc = hp = hq = 0.0
     for segments in problem:
@@ -162,10 +172,59 @@ def solve(
                     d = fp + 2.0 * fq * x
                     slope -= d * d / (wh * q2)
             break
-        xs.append(x)
+        append(x)
         own += fc + x * (fp + fq * x)
         other += hc + x * (hp + hq * x)
     return xs, own, other, slope
+
+
+def single_segments(problem: Sequence[tuple[Segment, ...]]) -> list[Segment] | None:
+    """The problem as one segment per sector, when every sector's bounds hold a single one.
+
+    That is the common case (the red lines usually sit at the lobbies' reference points), and
+    ``solve_single`` then skips the scan over segments; None when some sector has several.
+    """
+    flat = []
+    for segments in problem:
+        if len(segments) != 1:
+            return None
+        flat.append(segments[0])
+    return flat
+
+
+def solve_single(flat: Sequence[Segment], theta: float) -> tuple[list[float], float, float]:
+    """``solve`` on a problem of one segment per sector: ``x``, F and ``dF/dtheta``.
+
+    The same arithmetic as ``solve`` (so the same floats), without the segment scan, and
+    without ``H``, which a search needs only for its answer (``value_other``).
+    """
+    wh = 1.0 - theta
+    xs: list[float] = []
+    append = xs.append
+    own = slope = 0.0
+    for s_lo, s_hi, _, _, hp, hq, fc, fp, fq in flat:
+        p = wh * hp + theta * fp
+        q2 = 2.0 * (wh * hq + theta * fq)
+        if p + q2 * s_hi >= 0.0:
+            x = s_hi
+        elif p + q2 * s_lo <= 0.0:
+            x = s_lo
+        else:
+            x = -p / q2
+            if wh > 0.0:
+                d = fp + 2.0 * fq * x
+                slope -= d * d / (wh * q2)
+        append(x)
+        own += fc + x * (fp + fq * x)
+    return xs, own, slope
+
+
+def value_other(flat: Sequence[Segment], x: Sequence[float]) -> float:
+    """``H(x)`` on a one-segment-per-sector problem, summed as ``solve`` sums it."""
+    other = 0.0
+    for segment, xj in zip(flat, x, strict=True):
+        other += segment[3] + xj * (segment[4] + segment[5] * xj)
+    return other
 
 
 def solve_at(
@@ -223,6 +282,7 @@ def best_offer(
 
     """
     problem = compile_problem(hs, fs, lo, hi, h_scale)
+    flat = single_segments(problem)
     t_lo, t_hi = 0.0, THETA_OWN
     x_lo: list[float] | None = None
     x_hi: list[float] | None = None
@@ -230,10 +290,14 @@ def best_offer(
     s_lo = s_hi = 0.0  # dF/dtheta at the bracket's ends (0 on a plateau)
     t = theta0 if theta0 is not None and 0.0 < theta0 < THETA_OWN else 0.5
     reach = 0.05  # first stride when no Newton step can bracket the root
-    residuals: list[float] = []
-    widths: list[float] = []
+    # |g| and the bracket's width two iterations back, one back and now (inf: not yet).
+    r2 = r1 = r0 = w2 = w1 = w0 = math.inf
+    h: float | None = None  # H, left for the end when the problem is one segment a sector
     for _ in range(max_iter):
-        x, f, h, slope = solve(problem, t)
+        if flat is not None:
+            x, f, slope = solve_single(flat, t)
+        else:
+            x, f, h, slope = solve(problem, t)
         g = f - aspiration
         if g >= -tol:  # meets A up to the tolerance every comparison uses
             t_hi, x_hi, g_hi, s_hi, f_hi, h_hi = t, x, g, slope, f, h
@@ -242,20 +306,18 @@ def best_offer(
         else:
             t_lo, x_lo, g_lo, s_lo = t, x, g, slope
             if t == THETA_OWN:
+                h = value_other(flat, x) if flat is not None else h
+                assert h is not None
                 return OfferResult(x, f, h, False, THETA_OWN)
-        residuals.append(abs(g))
-        widths.append(t_hi - t_lo)
+        r2, r1, r0 = r1, r0, abs(g)
+        w2, w1, w0 = w1, w0, t_hi - t_lo
         bracketed = x_lo is not None and x_hi is not None
         if bracketed and t_hi - t_lo < 1e-12:
             break  # a jump of F across A: the closing interpolation below lands on A
         # Newton is trusted while it halves the residual or the bracket every two steps (it
         # does where F is smooth); at a kink, jump or plateau it may bounce, and bisection
         # takes over.
-        stalled = (
-            len(residuals) >= 3
-            and residuals[-1] > 0.5 * residuals[-3]
-            and widths[-1] > 0.5 * widths[-3]
-        )
+        stalled = r0 > 0.5 * r2 and w0 > 0.5 * w2
         newton = t - g / slope if slope > 0.0 else -1.0
         if not t_lo < newton < t_hi:
             # On a plateau (no sector moves with theta) Newton from the other end of the
@@ -277,6 +339,8 @@ def best_offer(
             t = max(t - reach, 0.0)
             reach *= 4.0
     assert x_hi is not None
+    if flat is not None:
+        h_hi = value_other(flat, x_hi)
     if g_hi > tol and x_lo is not None:
         # Close the bracket on the segment between its ends: F is concave, so the point where
         # the linear interpolation of F reaches A has F >= A.
@@ -297,8 +361,31 @@ def best_value(fs: Sequence[Piecewise], lo: Sequence[float], hi: Sequence[float]
     """
     best = 0.0
     for f, a, b in zip(fs, lo, hi, strict=True):
-        x, i, _ = sector_argmax(f, f, 0.0, 1.0, a, b)
-        best += f.c[i] + x * (f.p[i] + f.q[i] * x)
+        # sector_argmax(f, f, 0.0, 1.0, a, b), specialised to one function: it runs for every
+        # negotiator every step.
+        breaks, fc, fp, fq = f.breaks, f.c, f.p, f.q
+        last = len(fp) - 1
+        x, i = b, last
+        for k in range(last + 1):
+            right = breaks[k + 1]
+            if right < a:
+                continue
+            left = breaks[k]
+            s_lo = a if left < a else left
+            s_hi = b if right > b else right
+            p = fp[k]
+            q2 = 2.0 * fq[k]
+            if p + q2 * s_hi > 0.0 and s_hi < b:
+                continue
+            i = k
+            if p + q2 * s_hi >= 0.0:
+                x = s_hi
+            elif p + q2 * s_lo <= 0.0:
+                x = s_lo
+            else:
+                x = -p / q2
+            break
+        best += fc[i] + x * (fp[i] + fq[i] * x)
     return best
 
 

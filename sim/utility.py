@@ -155,5 +155,10 @@ def total(utilities: Sequence[Piecewise], x: Sequence[float], start: float = 0.0
     """
     s = start
     for u, xj in zip(utilities, x, strict=True):
-        s += u(xj)
+        # Piecewise.__call__, inlined: this runs for every offer every side weighs.
+        breaks = u.breaks
+        i, last = 0, len(breaks) - 2
+        while i < last and xj >= breaks[i + 1]:
+            i += 1
+        s += u.c[i] + xj * (u.p[i] + u.q[i] * xj)
     return s

@@ -11,8 +11,20 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import minimize
 
-from sim.offers import THETA_OWN, best_offer, own_best, sector_argmax, solve_at
-from sim.utility import Piecewise, economic_term
+from sim.offers import (
+    THETA_OWN,
+    best_offer,
+    best_value,
+    compile_problem,
+    own_best,
+    sector_argmax,
+    single_segments,
+    solve,
+    solve_at,
+    solve_single,
+    value_other,
+)
+from sim.utility import Piecewise, economic_term, total
 
 
 def instance(seed: int, *, bounds_p: float = 0.3, linear_only: bool | None = None):
@@ -371,3 +383,56 @@ def test_own_best_prefers_the_other_side_on_ties():
     h = [economic_term(b, 1.0, 0.0)]  # the other side wants 1
     assert own_best(f, h, [0.0], [1.0]) == [1.0]
     assert THETA_OWN < 1.0
+
+
+# --- fast paths give the same floats as the general code -------------------------------------
+
+
+@given(offer_problem())
+@settings(max_examples=150, deadline=None)
+def test_best_value_is_the_sum_of_sector_maxima_bit_for_bit(problem):
+    """``best_value`` is ``sector_argmax`` specialised to one function: the same float."""
+    fs, _, _, lo, hi, _ = problem
+    expected = 0.0
+    for f, a, b in zip(fs, lo, hi, strict=True):
+        x, i, _ = sector_argmax(f, f, 0.0, 1.0, a, b)
+        expected += f.c[i] + x * (f.p[i] + f.q[i] * x)
+    assert best_value(fs, lo, hi) == expected
+
+
+@given(offer_problem(), st.floats(0.0, THETA_OWN))
+@settings(max_examples=150, deadline=None)
+def test_single_segment_solver_is_the_general_solver_bit_for_bit(problem, theta):
+    """Where every sector's bounds hold one segment, ``solve_single`` and ``value_other`` give
+    exactly ``solve``'s x, F, H and slope (the runs' results must not depend on the path)."""
+    fs, hs, _, lo, hi, _ = problem
+    # Bounds inside one segment of each sector: between two neighbouring breakpoints.
+    lo1, hi1 = [], []
+    for f, a, b in zip(fs, lo, hi, strict=True):
+        k = f.segment(a)
+        lo1.append(max(a, f.breaks[k]))
+        hi1.append(min(max(b, lo1[-1]), f.breaks[k + 1]))
+    problem_ = compile_problem(hs, fs, lo1, hi1, [1.5] * len(fs))
+    flat = single_segments(problem_)
+    assert flat is not None
+    x, own, other, slope = solve(problem_, theta)
+    assert solve_single(flat, theta) == (x, own, slope)
+    assert value_other(flat, x) == other
+
+
+def test_single_segments_refuses_a_sector_of_several_segments():
+    b = (0.0, 0.5, 1.0)
+    f = [economic_term(b, 1.0, -1.0)]
+    assert single_segments(compile_problem(f, f, [0.0], [1.0])) is None
+    assert single_segments(compile_problem(f, f, [0.0], [0.4])) is not None
+
+
+@given(offer_problem())
+@settings(max_examples=100, deadline=None)
+def test_total_is_the_sum_of_the_sector_functions(problem):
+    fs, _, _, lo, hi, _ = problem
+    x = [0.5 * (a + b) for a, b in zip(lo, hi, strict=True)]
+    expected = 0.25
+    for f, xj in zip(fs, x, strict=True):
+        expected += f(xj)
+    assert total(fs, x, 0.25) == expected
