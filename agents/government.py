@@ -195,7 +195,7 @@ class Government(Agent):
                     pi -= w * tp
                     qi -= w * tq
                 c[i], p[i], q[i] = ci, pi, qi
-        self._status_quo = sum(u.c[0] for u in self.sector_utilities)
+        self._status_quo = sum([u.c[0] for u in self.sector_utilities])
         self.version += 1
 
     def utility(self, x: Sequence[float]) -> float:

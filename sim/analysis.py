@@ -12,7 +12,16 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sim.offers import THETA_OWN, best_offer, compile_problem, solve, solve_at
+from sim.offers import (
+    THETA_OWN,
+    best_offer,
+    compile_problem,
+    compile_single,
+    solve,
+    solve_at,
+    solve_single,
+    value_other,
+)
 from sim.utility import Piecewise, total
 
 
@@ -75,12 +84,17 @@ def _zone_two(
     empty (weak duality). Usually last step's ``theta`` settles it with one solve; otherwise a
     bisection moves weight toward the side short of its floor.
     """
-    problem = compile_problem(b.utilities, a.utilities, lo, hi)
+    flat = compile_single(b.utilities, a.utilities, lo, hi)
+    problem = compile_problem(b.utilities, a.utilities, lo, hi) if flat is None else []
     t_lo, t_hi = 0.0, THETA_OWN
     t = theta0 if theta0 is not None and 0.0 < theta0 < THETA_OWN else 0.5
     ends: dict[str, tuple[float, float]] = {}
     for _ in range(64):
-        _, fa, fb, _ = solve(problem, t)
+        if flat is not None:  # the same floats as solve, faster
+            x, fa, _ = solve_single(flat, t)
+            fb = value_other(flat, x)
+        else:
+            _, fa, fb, _ = solve(problem, t)
         sa = fa + a.constant - a.floor
         sb = fb + b.constant - b.floor
         if sa >= -tol and sb >= -tol:

@@ -132,6 +132,9 @@ class NegotiationModel(mesa.Model):
         first = self.spec.protocol.first_proposer or self.party_names[0]
         k = self.party_names.index(first)
         self.proposer_order = self.party_names[k:] + self.party_names[:k]
+        self.verdict_order = {
+            p: [q for q in self.party_names if q != p] + [p] for p in self.party_names
+        }
 
     def _public_red_lines(self) -> None:
         """Every offer stays within every government's red lines (they are public)."""
@@ -286,7 +289,10 @@ class NegotiationModel(mesa.Model):
             self._table_offer(party, offer)
         self.tabled = offers
         on_table = [(p, x) for p, x in self.table.items() if x is not None]
-        agreed = [(p, x) for p, x in on_table if all(r.accepts(x) for r in reps.values())]
+        # Its author's verdict last: the others' usually settles it sooner (same answer).
+        agreed = [
+            (p, x) for p, x in on_table if all(reps[q].accepts(x) for q in self.verdict_order[p])
+        ]
         if not agreed:
             self.status = "countered" if self.zone else "stalled"
             return

@@ -41,6 +41,8 @@ def narrate_offer(
     """A negotiator pulling back its own opening, or asking more of the other side."""
     pulled, hardened = [], []
     for sector, before, now in zip(model.sector_names, previous, offer, strict=True):
+        if -MOVE <= now - before <= MOVE:  # no move worth telling (most sectors, most rounds)
+            continue
         spec = model.spec.sectors[sector]
         if spec.importer == party:
             if before - now > MOVE:

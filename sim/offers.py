@@ -178,21 +178,51 @@ def solve(
     return xs, own, other, slope
 
 
-def single_segments(problem: Sequence[tuple[Segment, ...]]) -> list[Segment] | None:
-    """The problem as one segment per sector, when every sector's bounds hold a single one.
+Single = tuple[float, float, float, float, float, float, float, float]
+"""A sector whose bounds hold one segment: ``(lo, hi, hc, hp, hq, fc, fp, fq)``."""
 
-    That is the common case (the red lines usually sit at the lobbies' reference points), and
-    ``solve_single`` then skips the scan over segments; None when some sector has several.
+
+def compile_single(
+    hs: Sequence[Piecewise],
+    fs: Sequence[Piecewise],
+    lo: Sequence[float],
+    hi: Sequence[float],
+    h_scale: Sequence[float] | None = None,
+) -> list[Single] | None:
+    """``compile_problem`` for the common case: every sector's bounds inside one segment.
+
+    The red lines usually sit at the lobbies' reference points, so a sector's bounds seldom
+    straddle a breakpoint; then ``solve_single`` can skip the scan over segments. None when
+    some sector has several segments within its bounds (use ``compile_problem``).
     """
     flat = []
-    for segments in problem:
-        if len(segments) != 1:
-            return None
-        flat.append(segments[0])
+    scales = h_scale if h_scale is not None else [1.0] * len(hs)
+    for h, f, a, b, w in zip(hs, fs, lo, hi, scales, strict=True):
+        breaks = h.breaks
+        # The segment that holds a (the first one reaching it, as compile_problem clips).
+        k, n = 0, len(breaks) - 1
+        while breaks[k + 1] < a:
+            k += 1
+        right = breaks[k + 1]
+        if right < b and k < n - 1:
+            return None  # the bounds reach into the next segment
+        left = breaks[k]
+        flat.append(
+            (
+                a if left < a else left,
+                b if right > b else right,
+                w * h.c[k],
+                w * h.p[k],
+                w * h.q[k],
+                f.c[k],
+                f.p[k],
+                f.q[k],
+            )
+        )
     return flat
 
 
-def solve_single(flat: Sequence[Segment], theta: float) -> tuple[list[float], float, float]:
+def solve_single(flat: Sequence[Single], theta: float) -> tuple[list[float], float, float]:
     """``solve`` on a problem of one segment per sector: ``x``, F and ``dF/dtheta``.
 
     The same arithmetic as ``solve`` (so the same floats), without the segment scan, and
@@ -202,7 +232,7 @@ def solve_single(flat: Sequence[Segment], theta: float) -> tuple[list[float], fl
     xs: list[float] = []
     append = xs.append
     own = slope = 0.0
-    for s_lo, s_hi, _, _, hp, hq, fc, fp, fq in flat:
+    for s_lo, s_hi, _, hp, hq, fc, fp, fq in flat:
         p = wh * hp + theta * fp
         q2 = 2.0 * (wh * hq + theta * fq)
         if p + q2 * s_hi >= 0.0:
@@ -219,11 +249,11 @@ def solve_single(flat: Sequence[Segment], theta: float) -> tuple[list[float], fl
     return xs, own, slope
 
 
-def value_other(flat: Sequence[Segment], x: Sequence[float]) -> float:
+def value_other(flat: Sequence[Single], x: Sequence[float]) -> float:
     """``H(x)`` on a one-segment-per-sector problem, summed as ``solve`` sums it."""
     other = 0.0
     for segment, xj in zip(flat, x, strict=True):
-        other += segment[3] + xj * (segment[4] + segment[5] * xj)
+        other += segment[2] + xj * (segment[3] + segment[4] * xj)
     return other
 
 
@@ -281,8 +311,8 @@ def best_offer(
         ``feasible=False``; when the other side's favourite already meets ``A``, that one.
 
     """
-    problem = compile_problem(hs, fs, lo, hi, h_scale)
-    flat = single_segments(problem)
+    flat = compile_single(hs, fs, lo, hi, h_scale)
+    problem = compile_problem(hs, fs, lo, hi, h_scale) if flat is None else []
     t_lo, t_hi = 0.0, THETA_OWN
     x_lo: list[float] | None = None
     x_hi: list[float] | None = None

@@ -16,9 +16,9 @@ from sim.offers import (
     best_offer,
     best_value,
     compile_problem,
+    compile_single,
     own_best,
     sector_argmax,
-    single_segments,
     solve,
     solve_at,
     solve_single,
@@ -400,31 +400,43 @@ def test_best_value_is_the_sum_of_sector_maxima_bit_for_bit(problem):
     assert best_value(fs, lo, hi) == expected
 
 
-@given(offer_problem(), st.floats(0.0, THETA_OWN))
-@settings(max_examples=150, deadline=None)
-def test_single_segment_solver_is_the_general_solver_bit_for_bit(problem, theta):
-    """Where every sector's bounds hold one segment, ``solve_single`` and ``value_other`` give
-    exactly ``solve``'s x, F, H and slope (the runs' results must not depend on the path)."""
+@given(offer_problem(), st.floats(0.0, THETA_OWN), st.booleans())
+@settings(max_examples=200, deadline=None)
+def test_single_segment_solver_is_the_general_solver_bit_for_bit(problem, theta, narrow):
+    """``compile_single`` compiles exactly when every sector's bounds hold one segment of
+    ``compile_problem``; then ``solve_single`` and ``value_other`` give exactly ``solve``'s x,
+    F, H and slope (a run's results must not depend on the path taken)."""
     fs, hs, _, lo, hi, _ = problem
-    # Bounds inside one segment of each sector: between two neighbouring breakpoints.
-    lo1, hi1 = [], []
-    for f, a, b in zip(fs, lo, hi, strict=True):
-        k = f.segment(a)
-        lo1.append(max(a, f.breaks[k]))
-        hi1.append(min(max(b, lo1[-1]), f.breaks[k + 1]))
-    problem_ = compile_problem(hs, fs, lo1, hi1, [1.5] * len(fs))
-    flat = single_segments(problem_)
-    assert flat is not None
-    x, own, other, slope = solve(problem_, theta)
-    assert solve_single(flat, theta) == (x, own, slope)
-    assert value_other(flat, x) == other
+    if narrow:  # bounds inside one segment of each sector: the case the fast path is for
+        lo, hi = list(lo), list(hi)
+        for j, f in enumerate(fs):
+            k = f.segment(lo[j])
+            hi[j] = min(max(hi[j], lo[j]), f.breaks[k + 1])
+    scale = [1.5] * len(fs)
+    problem_ = compile_problem(hs, fs, lo, hi, scale)
+    flat = compile_single(hs, fs, lo, hi, scale)
+    assert (flat is not None) == all(len(segments) == 1 for segments in problem_)
+    if flat is not None:
+        x, own, other, slope = solve(problem_, theta)
+        assert solve_single(flat, theta) == (x, own, slope)
+        assert value_other(flat, x) == other
 
 
-def test_single_segments_refuses_a_sector_of_several_segments():
+def test_compile_single_refuses_bounds_across_a_breakpoint():
     b = (0.0, 0.5, 1.0)
     f = [economic_term(b, 1.0, -1.0)]
-    assert single_segments(compile_problem(f, f, [0.0], [1.0])) is None
-    assert single_segments(compile_problem(f, f, [0.0], [0.4])) is not None
+    assert compile_single(f, f, [0.0], [1.0]) is None
+    assert compile_single(f, f, [0.2], [0.6]) is None
+    assert compile_single(f, f, [0.0], [0.4]) is not None
+    # From a breakpoint on, compile_problem keeps the point where the left segment ends too.
+    assert compile_single(f, f, [0.5], [1.0]) is None
+    assert compile_single(f, f, [0.6], [1.0]) is not None
+    assert compile_single(f, f, [0.0], [0.5]) is not None  # up to the breakpoint
+    # Wherever it does compile, it holds compile_problem's one segment per sector.
+    for lo, hi in ((0.0, 0.4), (0.6, 1.0), (0.0, 0.5), (0.7, 0.7), (0.5, 0.5)):
+        (segment,) = compile_problem(f, f, [lo], [hi])[0]
+        (single,) = compile_single(f, f, [lo], [hi])
+        assert single == (segment[0], segment[1], *segment[3:])
 
 
 @given(offer_problem())
