@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -268,3 +269,73 @@ def distance_to_frontier(
         s = 0.0 if length == 0 else max(0.0, min(1.0, ((px - x1) * dx + (py - y1) * dy) / length))
         best = min(best, math.hypot(px - (x1 + s * dx), py - (y1 + s * dy)))
     return best
+
+
+# -- why a sector lands where it does -------------------------------------------------------
+
+
+def one_sided_slopes(u: Piecewise, x: float) -> tuple[float, float]:
+    """``u``'s derivative just left and just right of ``x`` (they differ at a kink)."""
+    right = u.slope(x)
+    i = bisect_left(u.breaks, x) - 1  # the segment that ends at or contains x from the left
+    i = min(max(i, 0), len(u.p) - 1)
+    return u.p[i] + 2.0 * u.q[i] * x, right
+
+
+def rate_window(ua: Piecewise, ub: Piecewise, level: float) -> tuple[float, float] | None:
+    """The exchange rates ``mu >= 0`` at which ``level`` maximises ``mu * ua + ub`` on [0, 1].
+
+    Every deal on the Pareto frontier of two sides with concave, separable utilities
+    maximises ``mu U_a + U_b`` for one ``mu``, the same in every sector (the weight of a unit of
+    a's utility in units of b's; in the offer search, ``theta / (1 - theta)`` or its inverse).
+    So a sector reaches a given level only if the negotiation's ``mu`` falls in that level's
+    window, and several sectors reach theirs together only if their windows overlap: a way to
+    see *why* a scenario cannot produce a set of terms, whatever its negotiators' tactics.
+    Concavity makes ``level`` optimal iff the objective's left derivative there is >= 0 (or
+    ``level`` is 0) and its right derivative <= 0 (or ``level`` is 1). Returns the window
+    ``(low, high)`` (``high`` may be inf), or None when no ``mu`` makes ``level`` optimal.
+    """
+    low, high = 0.0, math.inf
+    a_left, a_right = one_sided_slopes(ua, level)
+    b_left, b_right = one_sided_slopes(ub, level)
+    # mu * a + b >= 0 on the left of level, <= 0 on its right: each bounds mu from one side.
+    conditions = []
+    if level > 0.0:
+        conditions.append((a_left, b_left, 1.0))
+    if level < 1.0:
+        conditions.append((a_right, b_right, -1.0))
+    for a, b, sign in conditions:  # sign * (mu * a + b) >= 0
+        a, b = sign * a, sign * b
+        if a > 0.0:
+            low = max(low, -b / a)
+        elif a < 0.0:
+            high = min(high, -b / a)
+        elif b < 0.0:
+            return None
+    return (low, high) if low <= high else None
+
+
+def deal_rate(
+    a: Side, b: Side, deal: Sequence[float], lo: Sequence[float], hi: Sequence[float]
+) -> float | None:
+    """The exchange rate ``mu`` a deal implies: the median over its interior sectors.
+
+    Where a sector's level is strictly inside its bounds and not at a kink, ``mu`` is the rate
+    at which the two sides' marginal utilities there balance, ``-u_b'(x) / u_a'(x)``; each
+    negotiator's noisy model of the other side spreads these a little around the rate of the
+    search that made the deal. None when no sector is interior.
+    """
+    rates = []
+    for ua, ub, x, low, high in zip(a.utilities, b.utilities, deal, lo, hi, strict=True):
+        if not low + 1e-9 < x < high - 1e-9 or x in ua.breaks:
+            continue
+        slope_a = ua.slope(x)
+        if slope_a != 0.0:
+            rate = -ub.slope(x) / slope_a
+            if rate > 0.0:
+                rates.append(rate)
+    if not rates:
+        return None
+    rates.sort()
+    n = len(rates)
+    return rates[n // 2] if n % 2 else 0.5 * (rates[n // 2 - 1] + rates[n // 2])

@@ -8,13 +8,17 @@ import math
 import numpy as np
 import pytest
 from helpers import random_bounds, random_sides
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sim.analysis import (
     Side,
+    deal_rate,
     distance_to_frontier,
     nash_solution,
     pareto_frontier,
     pareto_gap,
+    rate_window,
     zone_of_agreement,
 )
 from sim.utility import economic_term
@@ -394,7 +398,7 @@ def test_a_side_copy_does_not_follow_the_model():
 
     model = sim.NegotiationModel("classroom", rng=1, collect=False)
     model.step()
-    live, = model.sides()[:1]
+    (live,) = model.sides()[:1]
     frozen = live.copy()
     x = [0.5] * len(model.sector_names)
     before = frozen.value(x)
@@ -402,3 +406,59 @@ def test_a_side_copy_does_not_follow_the_model():
         model.step()
     assert frozen.value(x) == before
     assert live.value(x) != before  # the live side's utilities were rebuilt in place
+
+
+# --- exchange-rate windows: why a sector lands where it does ---------------------------------
+
+
+def _optimal_on_grid(ua, ub, mu: float, level: float, n: int = 2001) -> bool:
+    """Whether ``level`` maximises ``mu * ua + ub`` on [0, 1], up to rounding."""
+    grid = [k / (n - 1) for k in range(n)] + list(ua.breaks)
+    best = max(mu * ua(x) + ub(x) for x in grid)
+    return mu * ua(level) + ub(level) >= best - 1e-9
+
+
+@given(st.integers(0, 2**32 - 1), st.floats(0.0, 1.0), st.floats(0.0, 1.0))
+@settings(max_examples=150, deadline=None)
+def test_every_rate_in_a_window_makes_its_level_optimal(seed, level, where):
+    rng = np.random.default_rng(seed)
+    (ua,), (ub,) = random_sides(rng, 1)
+    if rng.random() < 0.5:  # often at a kink or an end, where windows are wide
+        level = float(ua.breaks[int(rng.integers(0, len(ua.breaks)))])
+    window = rate_window(ua, ub, level)
+    if window is None:
+        return
+    low, high = window
+    assert 0.0 <= low <= high
+    top = high if math.isfinite(high) else low + 10.0
+    assert _optimal_on_grid(ua, ub, low + where * (top - low), level)
+
+
+def test_rate_window_by_hand():
+    b = (0.0, 1.0)
+    # a gains 2x from liberalising, b loses x: x = 1 is optimal for mu >= 1/2, x = 0 below.
+    ua, ub = economic_term(b, 2.0, 0.0), economic_term(b, -1.0, 0.0)
+    assert rate_window(ua, ub, 1.0) == (0.5, math.inf)
+    assert rate_window(ua, ub, 0.0) == (0.0, 0.5)
+    # Linear: an interior level is optimal only at the rate where the objective is flat.
+    assert rate_window(ua, ub, 0.3) == (0.5, 0.5)
+    # Outside its window a level is not optimal: at mu = 0.4 the optimum is 0, at 0.6 it is 1.
+    assert not _optimal_on_grid(ua, ub, 0.6, 0.0) and not _optimal_on_grid(ua, ub, 0.4, 1.0)
+    # b's loss grows faster than a's gain everywhere past 0.5: nothing beyond is ever optimal
+    # for a's concave gain 2x - 2x^2 (its slope is negative there) against b's loss.
+    ud = economic_term(b, 2.0, -2.0)
+    assert rate_window(ud, ub, 0.8) is None
+    # a concave gain 2x - x^2 against b's loss x: interior optimum where mu (2 - 2x) = 1.
+    uc = economic_term(b, 2.0, -1.0)
+    low, high = rate_window(uc, ub, 0.75)
+    assert low == pytest.approx(2.0) and high == pytest.approx(2.0)
+
+
+def test_deal_rate_reads_the_rate_off_interior_sectors():
+    b = (0.0, 1.0)
+    ua = [economic_term(b, 2.0, -1.0), economic_term(b, 2.0, -1.0)]
+    ub = [economic_term(b, -1.0, 0.0), economic_term(b, -1.0, 0.0)]
+    a, bb = Side(ua, 0.0, 0.0, 0.0), Side(ub, 0.0, 0.0, 0.0)
+    # mu (2 - 2x) = 1: x = 0.75 at mu = 2, x = 0.5 at mu = 1; the median of the two is 1.5.
+    assert deal_rate(a, bb, [0.75, 0.5], [0.0, 0.0], [1.0, 1.0]) == pytest.approx(1.5)
+    assert deal_rate(a, bb, [1.0, 0.0], [0.0, 0.0], [1.0, 1.0]) is None  # at the bounds
