@@ -67,5 +67,3 @@ def coerce_parameter(value: Any, kind: pa.DataType) -> Any:
     if kind == pa.float64():
         return float(value)
     return value.isoformat() if hasattr(value, "isoformat") else str(value)
-
-

@@ -27,12 +27,19 @@ def now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
-
 class SobolShape(BaseModel):
     """``manifest["sobol"]``: the Saltelli layout's base rows and parameters."""
 
     n: Annotated[StrictInt, Field(ge=1)]
     d: Annotated[StrictInt, Field(ge=1)]
+
+
+class MorrisShape(BaseModel):
+    """``manifest["morris"]``: the trajectories, parameters and grid levels of a Morris design."""
+
+    r: Annotated[StrictInt, Field(ge=1)]
+    d: Annotated[StrictInt, Field(ge=1)]
+    levels: Annotated[StrictInt, Field(ge=2)]
 
 
 class SpecView(BaseModel):
@@ -56,6 +63,7 @@ class ManifestView(BaseModel):
     n_points: Annotated[StrictInt, Field(ge=0)] | None = None
     n_runs: Annotated[StrictInt, Field(ge=0)] | None = None
     sobol: SobolShape | None = None
+    morris: MorrisShape | None = None
     scenario_path: StrictStr | None = None
     finished: StrictStr | None = None
 
@@ -91,9 +99,12 @@ def check_manifest(data: Any, source: str, *, writer: bool = False) -> dict[str,
         loc = ".".join(str(p) for p in err["loc"])
         msg = "missing" if err["type"] == "missing" else err["msg"]
         raise ScenarioError(source, loc, f"not a sweep manifest: {msg}") from None
-    sobol = data.get("sobol")
-    if sobol and data.get("parameters") and sobol["d"] > len(data["parameters"]):
-        raise ScenarioError(source, "sobol.d", "not a sweep manifest: more than its parameters")
+    for layout in ("sobol", "morris"):
+        shape = data.get(layout)
+        if shape and data.get("parameters") and shape["d"] > len(data["parameters"]):
+            raise ScenarioError(
+                source, f"{layout}.d", "not a sweep manifest: more than its parameters"
+            )
     return data
 
 
@@ -125,5 +136,3 @@ def versions() -> dict[str, str]:
         with contextlib.suppress(PackageNotFoundError):
             out[name] = version(name)
     return out
-
-

@@ -80,7 +80,6 @@ def damage(exc: BaseException) -> str:
     return shorten(f"unreadable ({type(exc).__name__}: {exc})", 160)
 
 
-
 def check_runs_part(
     path: Path, index: int, n_batches: int, schema: pa.Schema, expected: range
 ) -> tuple[str | None, list[int]]:
@@ -134,4 +133,3 @@ def move_aside(path: Path, out: Path, notice: Callable[[str], None], problem: st
     except OSError as exc:
         raise write_problem(path, exc) from None
     notice(f"{rel}: {problem}; moved to {target.relative_to(out)}, runs again")
-

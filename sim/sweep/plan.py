@@ -54,6 +54,8 @@ class Plan:
         parameters: Varied dotted paths, in spec order.
         points: One mapping ``path -> value`` per design point.
         sobol: ``{"n": N, "d": d}`` for a Sobol' design (Saltelli layout), else None.
+        morris: ``{"r": r, "d": d, "levels": p}`` for a Morris design (``r`` trajectories of
+            ``d + 1`` points each, in order), else None.
         scenario_text: The scenario file's text when the plan was made (read from the file if
             empty): the fingerprint and the workers' check that the file did not change.
     """
@@ -66,6 +68,7 @@ class Plan:
     points: list[dict[str, Any]]
     sobol: dict[str, int] | None
     scenario_text: str = ""
+    morris: dict[str, int] | None = None
 
     @property
     def n_runs(self) -> int:
@@ -93,9 +96,11 @@ class Plan:
         """Hash of everything that decides the results (spec and scenario text).
 
         ``run_timeout`` is left out: it decides nothing about a run that finishes, and a sweep
-        may be resumed with a longer limit.
+        may be resumed with a longer limit; so is an unset ``levels`` (only morris designs have
+        them), so that folders written before it existed still resume.
         """
-        spec = self.spec.model_dump(mode="json", exclude={"run_timeout"})
+        left_out = {"run_timeout"} | ({"levels"} if self.spec.levels is None else set())
+        spec = self.spec.model_dump(mode="json", exclude=left_out)
         blob = json.dumps(spec, sort_keys=True)
         blob += self.scenario_text or self.scenario_path.read_text(encoding="utf-8")
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
@@ -131,7 +136,7 @@ def _design_rng(spec: SweepSpec) -> np.random.Generator:
 
 
 def design_points(spec: SweepSpec) -> tuple[list[dict[str, Any]], dict[str, int] | None]:
-    """The design points of a spec, and the Sobol' layout when there is one."""
+    """The design points of a spec, and the Sobol' or Morris layout when there is one."""
     if spec.n_points > MAX_POINTS:  # a spec built without validation: never allocate it
         raise ValueError(f"the design has {spec.n_points:,} points; at most {MAX_POINTS:,}")
     paths = list(spec.parameters)
@@ -147,6 +152,12 @@ def design_points(spec: SweepSpec) -> tuple[list[dict[str, Any]], dict[str, int]
         return [
             {p: r.at(float(v)) for p, r, v in zip(paths, ranges, row, strict=True)} for row in u
         ], None
+    if spec.design == "morris":
+        u = morris_trajectories(spec)
+        points = [
+            {p: r.at(float(v)) for p, r, v in zip(paths, ranges, row, strict=True)} for row in u
+        ]
+        return points, {"r": spec.samples, "d": d, "levels": spec.morris_levels}
     # Saltelli (2002) layout for Sobol' indices: A, B, then AB_i (A with column i from B).
     n = spec.samples
     base = qmc.Sobol(d=2 * d, scramble=True, seed=_design_rng(spec)).random(n)
@@ -159,6 +170,26 @@ def design_points(spec: SweepSpec) -> tuple[list[dict[str, Any]], dict[str, int]
     u = np.vstack(blocks)
     points = [{p: r.at(float(v)) for p, r, v in zip(paths, ranges, row, strict=True)} for row in u]
     return points, {"n": n, "d": d}
+
+
+def morris_trajectories(spec: SweepSpec) -> np.ndarray:
+    """Morris's (1991) one-at-a-time trajectories in ``[0, 1]^d``, through SALib.
+
+    ``samples`` trajectories of ``d + 1`` points on a grid of ``levels`` values per parameter,
+    each point one step of ``levels / (2 (levels - 1))`` away from the last in one parameter;
+    SALib draws them from the spec's seed (reproducible). Elementary effects and their
+    ``mu*`` and ``sigma`` come from ``SALib.analyze.morris`` (``negsim plot``'s ``morris``).
+    """
+    try:
+        from SALib.sample import morris
+    except ImportError:  # the sweep extra brings it
+        raise ScenarioError(
+            "<spec>", "design", "a morris design needs SALib: pip install 'negsim[sweep]'"
+        ) from None
+    d = len(spec.parameters)
+    problem = {"num_vars": d, "names": list(spec.parameters), "bounds": [[0.0, 1.0]] * d}
+    seed = int(_design_rng(spec).integers(2**31 - 1))
+    return morris.sample(problem, spec.samples, num_levels=spec.morris_levels, seed=seed)
 
 
 def load_spec(path: str | Path) -> Plan:
@@ -206,8 +237,12 @@ def plan_from_spec(spec: SweepSpec, base: Path = Path("."), source: str = "<spec
                 source, f"parameters.{path}", "no such parameter (see `negsim params`)"
             )
     checker = PointChecker(scenario, spec, source)
-    points, sobol = design_points(spec)
+    points, layout = design_points(spec)
     for index, point in enumerate(points):
         checker.check(index, point)
     spec = spec.model_copy(update={"scenario": str(scenario_path)})
-    return Plan(spec, source, scenario_path, scenario, list(spec.parameters), points, sobol, text)
+    sobol = layout if spec.design == "sobol" else None
+    morris = layout if spec.design == "morris" else None
+    return Plan(
+        spec, source, scenario_path, scenario, list(spec.parameters), points, sobol, text, morris
+    )

@@ -76,10 +76,6 @@ class SweepInterrupted(Exception):
         )
 
 
-
-
-
-
 # -- the parent side ---------------------------------------------------------------------
 
 
@@ -259,5 +255,3 @@ def _progress(total: int, initial: int, enabled: bool) -> Any:
     except ImportError:  # pragma: no cover
         return _NoBar()
     return tqdm(total=total, initial=initial, unit="run", dynamic_ncols=True, smoothing=0.1)
-
-

@@ -2,16 +2,18 @@
 
 A spec is a YAML file (``experiments/*.yaml``) validated like a scenario: unknown keys, a
 parameter path that ``negsim params`` does not list, a range the parameter does not allow,
-are one-line errors. It expands into a run plan: design points (grid, Latin hypercube or
-Saltelli's Sobol' layout, through ``scipy.stats.qmc``) times replicates, each run with a seed
-derived from the master seed by ``numpy.random.SeedSequence``.
+are one-line errors. It expands into a run plan: design points (grid, Latin hypercube,
+Saltelli's Sobol' layout through ``scipy.stats.qmc``, or Morris's trajectories through SALib)
+times replicates, each run with a seed derived from the master seed by
+``numpy.random.SeedSequence``.
 
 What a spec may ask for is bounded, and the bounds are checked by arithmetic on the spec before
 anything is allocated (a grid's size is the product of its lists' lengths), so a typo such as
 ``samples: 1000000000`` is a one-line error, not a ``MemoryError``:
 
 - at most ``MAX_POINTS`` (1,000,000) design points: a grid's product, ``samples`` for ``lhs``,
-  ``samples x (parameters + 2)`` for ``sobol``;
+  ``samples x (parameters + 2)`` for ``sobol``, ``samples x (parameters + 1)`` for ``morris``
+  (``samples`` trajectories of one step per parameter);
 - at most ``MAX_RUNS`` (10,000,000) runs: design points times ``replicates`` (about a day on
   two cores at 7 ms a run, and about 4 GB of Parquet);
 - ``timeseries: {runs: N}`` with N at most ``MAX_TIMESERIES_RUNS`` (10,000): each sampled run
@@ -19,6 +21,9 @@ anything is allocated (a grid's size is the product of its lists' lengths), so a
 - a ``sobol`` design needs ``samples`` a power of two, at least ``MIN_SOBOL_SAMPLES`` (8):
   Sobol' points keep their balance only in powers of two (``scipy.stats.sobol_indices``
   refuses other sizes), and fewer base rows give no usable indices;
+- a ``morris`` design needs at least ``MIN_MORRIS_TRAJECTORIES`` (2) trajectories and an
+  even number of ``levels`` (4 by default, at most ``MAX_MORRIS_LEVELS``): Morris's step of
+  ``levels / (2 (levels - 1))`` then visits every level equally often (Saltelli et al. 2004);
 - ``run_timeout`` (default ``DEFAULT_RUN_TIMEOUT``, 300 s; at most a day): a run still going
   after that many seconds is recorded as an error row with its seed, and the sweep goes on.
 
@@ -56,6 +61,10 @@ MAX_TIMESERIES_RUNS = 10_000
 
 MIN_SOBOL_SAMPLES = 8
 """Fewest base rows (``samples``) of a sobol design: a power of two at least this large."""
+MIN_MORRIS_TRAJECTORIES = 2
+"""Fewest trajectories (``samples``) of a morris design: elementary effects need a spread."""
+MAX_MORRIS_LEVELS = 64
+"""Most grid levels per parameter of a morris design."""
 
 DEFAULT_RUN_TIMEOUT = 300.0
 """Seconds a run may take before it is recorded as an error (a run takes milliseconds)."""
@@ -187,8 +196,11 @@ class SweepSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     scenario: str = Field(description="scenario file, relative to the spec file, or a name")
-    design: Literal["grid", "lhs", "sobol"] = "grid"
+    design: Literal["grid", "lhs", "sobol", "morris"] = "grid"
     samples: Annotated[Count, Field(ge=1, le=MAX_POINTS)] = 64
+    levels: Annotated[Count, Field(ge=2, le=MAX_MORRIS_LEVELS)] | None = Field(
+        None, description="grid levels per parameter of a morris design (even; default 4)"
+    )
     replicates: Annotated[Count, Field(ge=1, le=MAX_RUNS)] = 10
     seed: Annotated[Count, Field(ge=0, le=MAX_SEED)] = 0
     parameters: dict[str, Values] = Field(min_length=1)
@@ -240,6 +252,19 @@ class SweepSpec(BaseModel):
                     f" (Sobol' points are balanced only then; got {n:,}), e.g."
                     f" {max(MIN_SOBOL_SAMPLES, 1 << max(n - 1, 1).bit_length()):,}"
                 )
+        if self.design == "morris":
+            if self.samples < MIN_MORRIS_TRAJECTORIES:
+                raise ValueError(
+                    f"samples: a morris design needs at least {MIN_MORRIS_TRAJECTORIES}"
+                    f" trajectories (got {self.samples:,})"
+                )
+            if self.morris_levels % 2:
+                raise ValueError(
+                    f"levels: a morris design needs an even number of levels (got"
+                    f" {self.morris_levels}): only then does every level come up equally often"
+                )
+        elif self.levels is not None:
+            raise ValueError(f"levels: only a morris design has levels (this one: {self.design})")
         points = self.n_points
         if points > MAX_POINTS:
             raise ValueError(
@@ -260,7 +285,14 @@ class SweepSpec(BaseModel):
             return math.prod(len(v) for v in self.parameters.values() if isinstance(v, list))
         if self.design == "lhs":
             return self.samples
+        if self.design == "morris":
+            return self.samples * (len(self.parameters) + 1)
         return self.samples * (len(self.parameters) + 2)
+
+    @property
+    def morris_levels(self) -> int:
+        """The grid levels of a morris design (the spec's, else 4)."""
+        return self.levels if self.levels is not None else 4
 
     def _size_key(self) -> str:
         return "parameters" if self.design == "grid" else "samples"

@@ -226,6 +226,7 @@ class Store:
             "n_runs": self.plan.n_runs,
             "batch_size": batch_size,
             "sobol": self.plan.sobol,
+            "morris": self.plan.morris,
             "negsim_version": sim.__version__,
             "versions": versions(),
             "created": now(),

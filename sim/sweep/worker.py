@@ -57,8 +57,6 @@ class RunTimeout(BaseException):
     """A run past its time limit (a BaseException, so no ``except Exception`` swallows it)."""
 
 
-
-
 # -- the worker side ---------------------------------------------------------------------
 
 _SCENARIOS: dict[str, Any] = {}

@@ -26,7 +26,7 @@ def test_the_registry_is_the_help(capsys):
     for kind, entry in registry.KINDS.items():
         assert kind in text and entry.help in text
     assert list(sp.KINDS) == ["agreement", "dates", "concessions", "utility", "trajectories",
-                              "sobol"]  # fmt: skip
+                              "sobol", "morris"]  # fmt: skip
 
 
 def test_a_kind_registered_shows_up_in_the_help_and_in_plot_all(grid_dir, tmp_path, capsys,
@@ -44,7 +44,7 @@ def test_a_kind_registered_shows_up_in_the_help_and_in_plot_all(grid_dir, tmp_pa
         del registry.KINDS[kind]
     written = sp.plot_all(grid_dir, out=tmp_path)
     assert [p.name for p in written] == ["agreement.png", "runs.png"]
-    assert [kind for kind, _ in written.skipped] == ["sobol"]
+    assert [kind for kind, _ in written.skipped] == ["sobol", "morris"]
     assert main(["plot", str(grid_dir), "--kind", "runs", "--out", str(tmp_path / "cli")]) == 0
     assert (tmp_path / "cli" / "runs.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
@@ -55,14 +55,14 @@ def test_the_registry_imports_no_plotting_library():
     assert done.stdout.strip() == "False"
 
 
-def test_plot_all_on_a_grid_writes_every_kind_but_sobol(grid_dir, tmp_path):
+def test_plot_all_on_a_grid_writes_every_kind_but_sobol_and_morris(grid_dir, tmp_path):
     written = sp.plot_all(grid_dir, out=tmp_path / "plots")
     assert [p.name for p in written] == ["agreement.png", "dates.png", "concessions.png",
                                          "utility.png", "trajectories.png"]  # fmt: skip
     for path in written:
         assert_png(path)
-    assert [kind for kind, _ in written.skipped] == ["sobol"]
-    assert "sobol design" in written.skipped[0][1]
+    assert [kind for kind, _ in written.skipped] == ["sobol", "morris"]
+    assert "sobol design" in written.skipped[0][1] and "morris design" in written.skipped[1][1]
 
 
 def test_plot_all_default_folder_and_chosen_kinds(lhs_dir):

@@ -1,10 +1,11 @@
 """Plots of a parameter sweep: one module per kind, over shared data access.
 
 A sweep folder is read by ``load`` (through ``sim.sweep.store``) into a ``Results``; each kind
-(``agreement``, ``dates``, ``concessions``, ``utility``, ``trajectories``, ``sobol``) is a
-module here with its data functions (DataFrames), its panel functions (which take ``ax=`` and
-draw on it, as in ``sim.plots``) and ``figure(results)``; ``registry.KINDS`` lists the kinds
-with a one-line help each, and ``plot_kind`` / ``plot_all`` write them as PNGs.
+(``agreement``, ``dates``, ``concessions``, ``utility``, ``trajectories``, ``sobol``,
+``morris``) is a module here with its data functions (DataFrames), its panel functions (which
+take ``ax=`` and draw on it, as in ``sim.plots``) and ``figure(results)``;
+``registry.KINDS`` lists the kinds with a one-line help each, and ``plot_kind`` /
+``plot_all`` write them as PNGs.
 
 Runs that raised (``error`` set) are left out of every statistic; figures say how many.
 Every name below is importable from ``sim.sweep.plots``; modules are imported when a name is
@@ -52,6 +53,7 @@ _EXPORTS = {
     "utility": ["deal_frontiers", "gains_by_level", "plot_gains", "plot_gains_on_frontiers"],
     "trajectories": ["plot_trajectory", "trajectory_quantiles"],
     "sobol": ["plot_sobol", "sobol_table"],
+    "morris": ["morris_table", "plot_morris"],
 }
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
 

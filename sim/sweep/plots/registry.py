@@ -44,6 +44,7 @@ KINDS: dict[str, PlotKind] = {
     "utility": PlotKind(".utility", "who gains: deals by level, and on their own run's frontier"),
     "trajectories": PlotKind(".trajectories", "offers over time by level (needs timeseries)"),
     "sobol": PlotKind(".sobol", "first-order and total Sobol' indices (sobol designs)"),
+    "morris": PlotKind(".morris", "Morris screening: mu* and sigma per parameter (morris designs)"),
 }
 """Plot kind -> ``PlotKind``, in the order ``negsim plot`` draws them."""
 

@@ -16,25 +16,13 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from sim.plots.style import FONT
-from sim.sweep.plots.data import Results, SkipPlot, agreement_mask, need_runs
-from sim.sweep.plots.figures import new_figure, title
+from sim.sweep.plots.data import Results, SkipPlot
 from sim.sweep.plots.levels import param_label
+from sim.sweep.plots.sensitivity import OUTCOME_LABELS, panels, point_means, recorded_outcomes
 
 MIN_ROWS = 8
 """Fewest complete base rows from which the figure draws indices (as a spec's minimum)."""
-OUTCOME_LABELS = {
-    "agreement": "P(ratified agreement)",
-    "step": "step at which the talks ended",
-}
 COLOURS = {"S1": "#1f4e9c", "ST": "#c0392b"}
-
-
-def _point_means(results: Results, outcome: str) -> pd.Series:
-    ok = results.ok
-    if outcome not in ok:
-        raise KeyError(f"no outcome column {outcome!r} in the runs")
-    y = agreement_mask(ok).astype(float) if outcome == "agreement" else ok[outcome].astype(float)
-    return y.groupby(ok["point"]).mean()
 
 
 def sobol_table(
@@ -66,7 +54,7 @@ def sobol_table(
         raise ValueError(f"Sobol' indices need a sobol design (this sweep: {results.design})")
     n, d = int(sob["n"]), int(sob["d"])
     params = results.parameters[:d]
-    y = _point_means(results, outcome).reindex(range(n * (d + 2))).to_numpy(dtype=float)
+    y = point_means(results, outcome).reindex(range(n * (d + 2))).to_numpy(dtype=float)
     f_a, f_b, f_ab = y[:n], y[n : 2 * n], y[2 * n :].reshape(d, n)
     keep = np.isfinite(f_a) & np.isfinite(f_b) & np.isfinite(f_ab).all(axis=0)
     f_a, f_b, f_ab = f_a[keep], f_b[keep], f_ab[:, keep]
@@ -166,35 +154,19 @@ def draw_sobol(
 
 def figure(results: Results) -> Figure:
     """Sobol' indices of agreement and of the step at which talks ended."""
-    if results.design != "sobol" or not results.manifest.get("sobol"):
+    sob = results.manifest.get("sobol")
+    if results.design != "sobol" or not sob:
         raise SkipPlot(f"Sobol' indices need a sobol design (this sweep: {results.design})")
-    need_runs(results)
-    outcomes = [
-        o for o in ("agreement", "step") if o in results.runs and results.ok[o].notna().any()
-    ]
-    if not outcomes:
-        raise SkipPlot("the sweep recorded neither agreement nor step (see the spec's outcomes)")
-    tables = {o: sobol_table(results, o) for o in outcomes}
+    tables = {o: sobol_table(results, o) for o in recorded_outcomes(results)}
     usable = min(int(t["n"].iloc[0]) for t in tables.values())
     if usable < MIN_ROWS:
-        n, d = int(results.manifest["sobol"]["n"]), int(results.manifest["sobol"]["d"])
+        n, d = int(sob["n"]), int(sob["d"])
         raise SkipPlot(
             f"Sobol' indices need at least {MIN_ROWS} base rows whose {d + 2} points all"
             f" have a completed run; this sweep has {usable} of {n}"
             + (" (finish the sweep)" if usable < n else "")
         )
-    fig, body = new_figure(7.0 * len(outcomes), 5.8)
-    axes = np.atleast_1d(body.subplots(1, len(outcomes), sharey=True))
-    first = tables[outcomes[0]]
-    order = first.sort_values("ST", kind="stable")["parameter"].tolist()  # one order: shared y
-    for ax, outcome in zip(axes, outcomes, strict=True):
-        draw_sobol(ax, results, outcome, tables[outcome], order)
-    handles, labels = axes[0].get_legend_handles_labels()
-    body.legend(handles, labels, loc="outside lower center", ncol=2, frameon=False)
-    sob = results.manifest["sobol"]
-    title(
-        fig,
-        f"Sobol' indices (SALib; N = {sob['n']}, d = {sob['d']}; bars: 95% bootstrap intervals)",
-        results,
+    heading = (
+        f"Sobol' indices (SALib; N = {sob['n']}, d = {sob['d']}; bars: 95% bootstrap intervals)"
     )
-    return fig
+    return panels(results, tables, draw_sobol, "ST", heading, 5.8)
