@@ -17,12 +17,10 @@ from sim.offers import (
     THETA_OWN,
     best_offer,
     compile_problem,
-    compile_single,
     solve,
     solve_at,
-    solve_single,
-    value_other,
 )
+from sim.single_segment import compile_single, solve_single, value_other
 from sim.utility import Piecewise, total
 
 

@@ -16,14 +16,12 @@ from sim.offers import (
     best_offer,
     best_value,
     compile_problem,
-    compile_single,
     own_best,
     sector_argmax,
     solve,
     solve_at,
-    solve_single,
-    value_other,
 )
+from sim.single_segment import compile_single, solve_single, value_other
 from sim.utility import Piecewise, economic_term, total
 
 
