@@ -20,7 +20,9 @@ from __future__ import annotations
 import argparse
 import math
 import statistics
+import sys
 from dataclasses import dataclass
+from typing import NoReturn
 
 import sim
 from sim.analysis import deal_rate, one_sided_slopes, rate_window
@@ -48,9 +50,8 @@ def windows(
     scenario: sim.Scenario, seeds: range, reference: str
 ) -> tuple[float | None, int, list[SectorWindow]]:
     """Median ``mu`` at the ratified deals, their number, and every sector's window."""
-    parties = list(scenario.parties)
-    if len(parties) != 2:
-        raise SystemExit("sector_windows: the windows are defined for two parties")
+    if len(scenario.parties) != 2:
+        raise ValueError("the windows are defined for two parties")
     rates: list[float] = []
     deals: list[list[float]] = []
     per_sector: dict[str, list[tuple[float, float] | None]] = {s: [] for s in scenario.sectors}
@@ -120,6 +121,12 @@ def number(value: float) -> str:
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
 
 
+def refuse(message: str) -> NoReturn:
+    """A user's mistake: one line on stderr, exit code 2 (as negsim's commands do)."""
+    print(f"sector_windows: {message}", file=sys.stderr)
+    sys.exit(2)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("scenario", nargs="?", default="usjapan_2015")
@@ -127,10 +134,20 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=200)
     parser.add_argument("--set", action="append", default=[], metavar="PATH=VALUE")
     args = parser.parse_args()
+    if args.seeds < 1:
+        refuse(f"--seeds: needs at least 1 run (got {args.seeds})")
     try:
         scenario = sim.load_scenario(args.scenario, args.set or None)
     except sim.ScenarioError as exc:
-        raise SystemExit(f"sector_windows: {exc}") from None
+        refuse(str(exc))
+    if len(scenario.parties) != 2:
+        refuse(f"{args.scenario}: the windows are defined for two parties")
+    lacking = [name for name, s in scenario.sectors.items() if args.reference not in s.references]
+    if lacking:
+        refuse(
+            f"--reference: {args.scenario} has no level {args.reference!r} in"
+            f" {', '.join(lacking)} (a name from the sectors' references)"
+        )
     labels = [scenario.parties[p].label for p in scenario.parties]
     first, second = (possessive(label) for label in labels)
     rate, n, rows = windows(scenario, range(args.seeds), args.reference)
