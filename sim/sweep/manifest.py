@@ -17,6 +17,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError
 
 from sim.errors import ScenarioError
+from sim.sweep.spec import Range
 
 MAX_MANIFEST_BYTES = 64_000_000
 """Largest manifest read (one holds the spec, itself at most 1 MB of YAML, and a few fields)."""
@@ -105,6 +106,17 @@ def check_manifest(data: Any, source: str, *, writer: bool = False) -> dict[str,
             raise ScenarioError(
                 source, f"{layout}.d", "not a sweep manifest: more than its parameters"
             )
+    if data.get("morris"):  # the plot maps the points back onto the ranges
+        ranges = (data.get("spec") or {}).get("parameters") or {}
+        for path in data.get("parameters") or []:
+            try:
+                Range.model_validate(ranges.get(path))
+            except ValidationError:
+                raise ScenarioError(
+                    source,
+                    f"spec.parameters.{path}",
+                    "not a sweep manifest: a morris design's parameters are ranges {low, high}",
+                ) from None
     return data
 
 

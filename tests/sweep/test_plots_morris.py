@@ -143,3 +143,17 @@ def test_a_morris_sweep_runs_and_plots_through_the_command_line(tmp_path):
     assert (table["r"] == 3).all() and np.isfinite(table["mu_star"]).all()
     assert main(["plot", str(out), "--kind", "morris", "--out", str(tmp_path / "png")]) == 0
     assert_png(tmp_path / "png" / "morris.png")
+
+
+def test_a_morris_manifest_whose_parameters_are_not_ranges_is_refused(morris_dir, tmp_path):
+    """The plot maps points back onto the ranges: a damaged or foreign manifest is one line."""
+    import shutil
+
+    folder = tmp_path / "damaged"
+    shutil.copytree(morris_dir, folder)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["spec"]["parameters"][STRENGTH] = [0.5, 2.0]
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(sp.SweepDataError, match=f"spec.parameters.{STRENGTH}: .*ranges"):
+        sp.load(folder)
+    assert main(["plot", str(folder), "--kind", "morris", "--out", str(tmp_path / "png")]) == 2
