@@ -207,6 +207,7 @@ class TradeRepresentative(Agent):
             hi,
             theta0=self._theta,
             h_scale=scale,
+            plan=model.segment_plan,
         )
         self._theta = result.theta if 0.0 < result.theta < 1.0 else None
         x = result.x
@@ -216,7 +217,9 @@ class TradeRepresentative(Agent):
             if gov.survives_reaction(x):
                 break
             higher = target + k / 4 * (self.best - target) - gov.strategic_value
-            x = best_offer(others, gov.sector_utilities, higher, lo, hi, h_scale=scale).x
+            x = best_offer(
+                others, gov.sector_utilities, higher, lo, hi, h_scale=scale, plan=model.segment_plan
+            ).x
         self.offer = x
         return x
 

@@ -20,7 +20,7 @@ from sim.offers import (
     solve,
     solve_at,
 )
-from sim.single_segment import compile_single, solve_single, value_other
+from sim.single_segment import Plan, compile_planned, compile_single, solve_single, value_other
 from sim.utility import Piecewise, total
 
 
@@ -57,8 +57,11 @@ def zone_of_agreement(
     hi: Sequence[float],
     tol: float = 1e-9,
     theta0: float | None = None,
+    plan: Plan | None = None,
 ) -> tuple[bool, float | None]:
     """Do the win-sets intersect? Return ``(non_empty, theta)`` (``theta``: a warm start).
+
+    ``plan`` is the bounds' ``segment_plan`` when the caller knows it (a model: once a run).
 
     Two parties: exact. Maximise the second side's utility subject to the first one's floor
     and check the second one's floor (Putnam 1988: a deal needs both win-sets). More parties:
@@ -69,12 +72,18 @@ def zone_of_agreement(
         if a > b + tol:
             return False, None
     if len(sides) == 2:
-        return _zone_two(sides[0], sides[1], lo, hi, tol, theta0)
+        return _zone_two(sides[0], sides[1], lo, hi, tol, theta0, plan)
     return _zone_many(sides, lo, hi, tol), None
 
 
 def _zone_two(
-    a: Side, b: Side, lo: Sequence[float], hi: Sequence[float], tol: float, theta0: float | None
+    a: Side,
+    b: Side,
+    lo: Sequence[float],
+    hi: Sequence[float],
+    tol: float,
+    theta0: float | None,
+    plan: Plan | None = None,
 ) -> tuple[bool, float]:
     """Two win-sets intersect iff ``min_theta max_x (1 - theta) s_b(x) + theta s_a(x) >= 0``.
 
@@ -83,7 +92,10 @@ def _zone_two(
     empty (weak duality). Usually last step's ``theta`` settles it with one solve; otherwise a
     bisection moves weight toward the side short of its floor.
     """
-    flat = compile_single(b.utilities, a.utilities, lo, hi)
+    if plan is not None:
+        flat = compile_planned(b.utilities, a.utilities, plan)
+    else:
+        flat = compile_single(b.utilities, a.utilities, lo, hi)
     problem = compile_problem(b.utilities, a.utilities, lo, hi) if flat is None else []
     t_lo, t_hi = 0.0, THETA_OWN
     t = theta0 if theta0 is not None and 0.0 < theta0 < THETA_OWN else 0.5

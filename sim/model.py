@@ -22,6 +22,7 @@ from sim.narration import narrate_offer, narrate_pressure
 from sim.outcome import Outcome, build_outcome
 from sim.recording import SeriesRecorder
 from sim.scenario import Scenario, load_scenario, with_overrides
+from sim.single_segment import segment_plan
 from sim.utility import sector_breaks
 
 
@@ -147,6 +148,8 @@ class NegotiationModel(mesa.Model):
             [min(a, b) for a, b in zip(lo, hi, strict=True)],
             [max(a, b) for a, b in zip(lo, hi, strict=True)],
         )
+        # Bounds and breakpoints are fixed for the run: every search reuses their segments.
+        self.segment_plan = segment_plan(self.breaks, *self.public_bounds)
 
     def _start_state(self) -> None:
         self.t = 0
@@ -261,7 +264,9 @@ class NegotiationModel(mesa.Model):
         if self.red_lines_conflict:
             self.zone = False
         else:
-            self.zone, theta = zone_of_agreement(self.sides(), lo, hi, self.tol, self._zone_theta)
+            self.zone, theta = zone_of_agreement(
+                self.sides(), lo, hi, self.tol, self._zone_theta, self.segment_plan
+            )
             self._zone_theta = theta if theta is not None and 0.0 < theta < 1.0 else None
         self.empty_zone_steps = 0 if self.zone else self.empty_zone_steps + 1
         if self.t > 0 and self.zone != before:

@@ -27,6 +27,7 @@ class Negotiation(Protocol):
     representatives_by_name: dict[str, Any]
     lobbies_by_name: dict[str, Any]
     public_bounds: tuple[list[float], list[float]]
+    segment_plan: list[tuple[int, float, float]] | None  # sim.single_segment.segment_plan
     # The schedule in steps (``sim.calendar.Timeline``).
     calendar: Any
     horizon: int

@@ -18,7 +18,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sim.single_segment import compile_single, solve_single, value_other
+from sim.single_segment import Plan, compile_planned, compile_single, solve_single, value_other
 from sim.utility import Piecewise, total
 
 THETA_OWN = 1.0 - 1e-9  # "only my own utility", with ties broken toward the other side
@@ -209,6 +209,7 @@ def best_offer(
     tol: float = 1e-9,
     max_iter: int = 80,
     h_scale: Sequence[float] | None = None,
+    plan: Plan | None = None,
 ) -> OfferResult:
     """The offer that is best for the other side among those worth ``aspiration`` to me.
 
@@ -227,13 +228,18 @@ def best_offer(
         tol: Absolute slack accepted above ``A``.
         max_iter: Cap on iterations (bisection alone needs about 45).
         h_scale: Per-sector factors on ``hs`` (None: as given).
+        plan: ``segment_plan`` of these bounds on the utilities' breakpoints, when the caller
+            knows it (a model works it out once a run); None: worked out here.
 
     Returns:
         The offer. When ``A`` is out of reach, the proposer's own best deal with
         ``feasible=False``; when the other side's favourite already meets ``A``, that one.
 
     """
-    flat = compile_single(hs, fs, lo, hi, h_scale)
+    if plan is not None:
+        flat = compile_planned(hs, fs, plan, h_scale)
+    else:
+        flat = compile_single(hs, fs, lo, hi, h_scale)
     problem = compile_problem(hs, fs, lo, hi, h_scale) if flat is None else []
     t_lo, t_hi = 0.0, THETA_OWN
     x_lo: list[float] | None = None

@@ -18,6 +18,50 @@ Single = tuple[float, float, float, float, float, float, float, float]
 """A sector whose bounds hold one segment: ``(lo, hi, hc, hp, hq, fc, fp, fq)``."""
 
 
+Plan = list[tuple[int, float, float]]
+"""Each sector's one segment within its bounds: ``(k, lo, hi)``, the bounds clipped to it."""
+
+
+def segment_plan(
+    breaks: Sequence[Sequence[float]], lo: Sequence[float], hi: Sequence[float]
+) -> Plan | None:
+    """The segment that holds each sector's bounds; None when some bounds straddle a breakpoint.
+
+    The breakpoints and the public red lines are fixed for a run, so a model works this out
+    once and every search of the run reuses it (``compile_planned``).
+    """
+    plan = []
+    for sector_breaks, a, b in zip(breaks, lo, hi, strict=True):
+        # The segment that holds a (the first one reaching it, as compile_problem clips).
+        k, n = 0, len(sector_breaks) - 1
+        while sector_breaks[k + 1] < a:
+            k += 1
+        right = sector_breaks[k + 1]
+        if right < b and k < n - 1:
+            return None  # the bounds reach into the next segment
+        left = sector_breaks[k]
+        plan.append((k, a if left < a else left, b if right > b else right))
+    return plan
+
+
+def compile_planned(
+    hs: Sequence[Piecewise],
+    fs: Sequence[Piecewise],
+    plan: Plan,
+    h_scale: Sequence[float] | None = None,
+) -> list[Single]:
+    """The one-segment problem on a known ``segment_plan``: coefficients read, ``hs`` scaled."""
+    if h_scale is None:
+        return [
+            (a, b, h.c[k], h.p[k], h.q[k], f.c[k], f.p[k], f.q[k])
+            for h, f, (k, a, b) in zip(hs, fs, plan, strict=True)
+        ]
+    return [
+        (a, b, w * h.c[k], w * h.p[k], w * h.q[k], f.c[k], f.p[k], f.q[k])
+        for h, f, w, (k, a, b) in zip(hs, fs, h_scale, plan, strict=True)
+    ]
+
+
 def compile_single(
     hs: Sequence[Piecewise],
     fs: Sequence[Piecewise],
@@ -31,31 +75,8 @@ def compile_single(
     straddle a breakpoint; then ``solve_single`` can skip the scan over segments. None when
     some sector has several segments within its bounds (use ``compile_problem``).
     """
-    flat = []
-    scales = h_scale if h_scale is not None else [1.0] * len(hs)
-    for h, f, a, b, w in zip(hs, fs, lo, hi, scales, strict=True):
-        breaks = h.breaks
-        # The segment that holds a (the first one reaching it, as compile_problem clips).
-        k, n = 0, len(breaks) - 1
-        while breaks[k + 1] < a:
-            k += 1
-        right = breaks[k + 1]
-        if right < b and k < n - 1:
-            return None  # the bounds reach into the next segment
-        left = breaks[k]
-        flat.append(
-            (
-                a if left < a else left,
-                b if right > b else right,
-                w * h.c[k],
-                w * h.p[k],
-                w * h.q[k],
-                f.c[k],
-                f.p[k],
-                f.q[k],
-            )
-        )
-    return flat
+    plan = segment_plan([h.breaks for h in hs], lo, hi)
+    return None if plan is None else compile_planned(hs, fs, plan, h_scale)
 
 
 def solve_single(flat: Sequence[Single], theta: float) -> tuple[list[float], float, float]:
