@@ -11,6 +11,7 @@ from mesa import Agent
 from agents.tactics import tactic_for
 from sim import rules
 from sim.offers import best_offer, best_value
+from sim.single_segment import best_value_single
 from sim.utility import Piecewise
 
 if TYPE_CHECKING:
@@ -168,8 +169,12 @@ class TradeRepresentative(Agent):
         deadline = float(model.last_round_by(self.perceived_deadline()))
         self.deadline = deadline
         gov = self.government
-        lo, hi = model.public_bounds
-        self.best = gov.strategic_value + best_value(gov.sector_utilities, lo, hi)
+        plan = model.segment_plan
+        if plan is not None:  # the usual case: the same float, without the segment scan
+            best = best_value_single(gov.sector_utilities, plan)
+        else:
+            best = best_value(gov.sector_utilities, *model.public_bounds)
+        self.best = gov.strategic_value + best
         self.concession = min(1.0, max(0.0, self.tactic.concede(self, t, deadline)))
         self.aspiration = rules.aspiration_level(self.best, gov.floor, self.concession)
 

@@ -79,6 +79,26 @@ def compile_single(
     return None if plan is None else compile_planned(hs, fs, plan, h_scale)
 
 
+def best_value_single(fs: Sequence[Piecewise], plan: Plan) -> float:
+    """``best_value`` (the sum of sector maxima) on a ``segment_plan``: the same floats.
+
+    Each sector's maximum lies on its one segment, so the scan for the segment where the
+    slope turns is not needed; every negotiator recomputes this every step.
+    """
+    best = 0.0
+    for f, (k, s_lo, s_hi) in zip(fs, plan, strict=True):
+        fp, fq = f.p[k], f.q[k]
+        q2 = 2.0 * fq
+        if fp + q2 * s_hi >= 0.0:
+            x = s_hi
+        elif fp + q2 * s_lo <= 0.0:
+            x = s_lo
+        else:
+            x = -fp / q2
+        best += f.c[k] + x * (fp + fq * x)
+    return best
+
+
 def solve_single(flat: Sequence[Single], theta: float) -> tuple[list[float], float, float]:
     """``solve`` on a problem of one segment per sector: ``x``, F and ``dF/dtheta``.
 

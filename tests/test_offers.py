@@ -21,7 +21,14 @@ from sim.offers import (
     solve,
     solve_at,
 )
-from sim.single_segment import compile_single, solve_single, value_other
+from sim.single_segment import (
+    best_value_single,
+    compile_planned,
+    compile_single,
+    segment_plan,
+    solve_single,
+    value_other,
+)
 from sim.utility import Piecewise, economic_term, total
 
 
@@ -418,6 +425,27 @@ def test_single_segment_solver_is_the_general_solver_bit_for_bit(problem, theta,
         x, own, other, slope = solve(problem_, theta)
         assert solve_single(flat, theta) == (x, own, slope)
         assert value_other(flat, x) == other
+
+
+@given(offer_problem(), st.booleans())
+@settings(max_examples=150, deadline=None)
+def test_planned_fast_paths_are_the_general_code_bit_for_bit(problem, narrow):
+    """A run's ``segment_plan`` (worked out once) gives ``compile_single``'s problem and
+    ``best_value``'s float; it exists exactly when ``compile_single`` compiles."""
+    fs, hs, _, lo, hi, _ = problem
+    if narrow:
+        lo, hi = list(lo), list(hi)
+        for j, f in enumerate(fs):
+            k = f.segment(lo[j])
+            hi[j] = min(max(hi[j], lo[j]), f.breaks[k + 1])
+    plan = segment_plan([f.breaks for f in fs], lo, hi)
+    flat = compile_single(hs, fs, lo, hi)
+    assert (plan is None) == (flat is None)
+    if plan is not None:
+        assert compile_planned(hs, fs, plan) == flat
+        scale = [0.5 + j for j in range(len(fs))]
+        assert compile_planned(hs, fs, plan, scale) == compile_single(hs, fs, lo, hi, scale)
+        assert best_value_single(fs, plan) == best_value(fs, lo, hi)
 
 
 def test_compile_single_refuses_bounds_across_a_breakpoint():
