@@ -181,12 +181,13 @@ class TradeRepresentative(Agent):
     def held(self) -> float:
         """The most any other side's offer on the table is worth to me (-inf: none yet)."""
         gov = self.government
-        values = [
-            gov.utility(x)
-            for p, x in self.model.table.items()
-            if p != self.name and x is not None
-        ]
-        return max(values, default=-math.inf)
+        held = -math.inf
+        for p, x in self.model.table.items():
+            if x is not None and p != self.name:
+                value = gov.utility(x)
+                if value > held:
+                    held = value
+        return held
 
     def propose(self) -> list[float]:
         """Step 3b: the best offer for the other side that still meets my aspiration.

@@ -169,7 +169,10 @@ class NegotiationModel(mesa.Model):
         self.outcome: Outcome | None = None
         self.walked_out: str | None = None
         self.log: list[tuple[int, str, str]] = []
-        self.narrated_pressure: dict[str, float] = {}
+        # The pressure level last told of each lobby (sim.narration.narrate_pressure).
+        self.narrated_pressure: dict[str, float] = {
+            name: max(lobby.pressure, 0.05) for name, lobby in self.lobbies_by_name.items()
+        }
 
     # -- one step --------------------------------------------------------------------------
 
@@ -186,9 +189,8 @@ class NegotiationModel(mesa.Model):
         self.charge_passed_summits()
         self.salience = {p: rules.salience(t, e) for p, e in self.elections.items()}
         # 1. Lobbies observe the offers on the table and update their pressure.
-        before = {name: lobby.pressure for name, lobby in self.lobbies_by_name.items()}
         self.lobbies.shuffle_do("update_pressure")
-        narrate_pressure(self, before)
+        narrate_pressure(self)
         # 2. Governments reweigh lobbies; the win-sets are compared.
         self.governments.do("update_mandate")
         self.update_zone()

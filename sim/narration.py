@@ -16,23 +16,27 @@ MOVE = 0.02
 """A move of more than this in a sector, away from agreement, is told as a retraction."""
 
 
-def narrate_pressure(model: Negotiation, before: dict[str, float]) -> None:
-    """Elections passing, and lobbies pressing harder as one nears."""
+def narrate_pressure(model: Negotiation) -> None:
+    """Elections passing, and lobbies pressing harder as one nears.
+
+    A lobby's pressure is told when it passes 1.5 times the level last told
+    (``model.narrated_pressure``, which starts at each lobby's opening pressure, at least 0.05).
+    """
     voted = set()
+    t = model.t
     for p, elections in model.elections.items():
         for t_e, _, _ in elections:
-            if model.t - 1 < t_e <= model.t:
+            if t - 1 < t_e <= t:
                 voted.add(p)
                 model.say(f"{model.label(p)} votes: trade falls back to its usual salience")
     narrated = model.narrated_pressure
+    salience = model.salience
     for name, lobby in model.lobbies_by_name.items():
-        level = narrated.get(name)
-        if level is None:
-            level = narrated[name] = max(before[name], 0.05)
-        nearing = model.salience[lobby.country] > 1.5 and lobby.country not in voted
-        if lobby.pressure > 1.5 * level and nearing:
-            narrated[name] = lobby.pressure
-            model.say(f"{lobby.label} presses harder as the election nears")
+        if lobby.pressure > 1.5 * narrated[name]:
+            nearing = salience[lobby.country] > 1.5 and lobby.country not in voted
+            if nearing:
+                narrated[name] = lobby.pressure
+                model.say(f"{lobby.label} presses harder as the election nears")
 
 
 def narrate_offer(
