@@ -104,7 +104,7 @@ def _zone_two(
     ends: dict[str, tuple[float, float]] = {}
     for _ in range(64):
         if flat is not None:  # the same floats as solve, faster
-            x, fa, _ = solve_single(flat, t)
+            x, fa, _, _ = solve_single(flat, t)
             fb = value_other(flat, x)
         else:
             _, fa, fb, _ = solve(problem, t)

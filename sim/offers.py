@@ -6,7 +6,8 @@ sums of concave per-sector functions, so the problem is separable with one coupl
 constraint. Its Lagrangian ``H + lam * F`` splits into one-dimensional concave problems, each
 solved in closed form on the sector's piecewise-quadratic segments (``sector_argmax``). The
 multiplier is found by a 1-D root search on ``theta = lam / (1 + lam)`` in [0, 1]
-(safeguarded Newton with the analytic ``dF/dtheta``, warm-started from the last step); a
+(safeguarded Newton with the analytic ``dF/dtheta``, Halley with ``d2F/dtheta2`` where every
+sector's bounds hold one segment, warm-started from the last step); a
 bracket left open is closed by interpolating between its two ends, which by concavity of ``F``
 still meets the aspiration.
 No general-purpose optimiser runs in the per-step loop: every search is closed-form per sector.
@@ -18,7 +19,14 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sim.single_segment import Plan, compile_planned, compile_single, solve_single, value_other
+from sim.single_segment import (
+    Plan,
+    compile_planned,
+    compile_single,
+    plateau_edge,
+    solve_single,
+    value_other,
+)
 from sim.utility import Piecewise, total
 
 THETA_OWN = 1.0 - 1e-9  # "only my own utility", with ties broken toward the other side
@@ -213,7 +221,9 @@ def best_offer(
 ) -> OfferResult:
     """The offer that is best for the other side among those worth ``aspiration`` to me.
 
-    Safeguarded Newton on ``theta``: Newton steps from ``theta0`` (last step's multiplier, as
+    Safeguarded Newton on ``theta``: Newton steps (Halley's, with the curvature, on a
+    one-segment problem; a jump to the edge of a plateau, where nothing moves with ``theta``)
+    from ``theta0`` (last step's multiplier, as
     aspirations move little from one step to the next), falling back to regula falsi or
     bisection inside the bracket whenever a step would leave it.
 
@@ -253,10 +263,17 @@ def best_offer(
     h: float | None = None  # H, left for the end when the problem is one segment a sector
     for _ in range(max_iter):
         if flat is not None:
-            x, f, slope = solve_single(flat, t)
+            x, f, slope, curvature = solve_single(flat, t)
         else:
             x, f, h, slope = solve(problem, t)
+            curvature = 0.0
         g = f - aspiration
+        if slope == 0.0 and flat is not None and not -tol <= g <= tol:
+            # On a plateau (every sector at a bound): go straight to its edge, where F starts
+            # to move toward A, and take Newton's step from there.
+            edge = plateau_edge(flat, t, g > tol)
+            if edge is not None and t_lo < edge[0] < t_hi and edge[1] > 0.0:
+                t, slope = edge
         if g >= -tol:  # meets A up to the tolerance every comparison uses
             t_hi, x_hi, g_hi, s_hi, f_hi, h_hi = t, x, g, slope, f, h
             if g <= tol or t == 0.0:
@@ -276,7 +293,12 @@ def best_offer(
         # does where F is smooth); at a kink, jump or plateau it may bounce, and bisection
         # takes over.
         stalled = r0 > 0.5 * r2 and w0 > 0.5 * w2
-        newton = t - g / slope if slope > 0.0 else -1.0
+        if slope > 0.0:
+            # Halley's step where the curvature is known and modest, Newton's otherwise.
+            bend = 0.5 * g * curvature / (slope * slope)
+            newton = t - g / (slope * (1.0 - bend)) if -0.5 < bend < 0.5 else t - g / slope
+        else:
+            newton = -1.0
         if not t_lo < newton < t_hi:
             # On a plateau (no sector moves with theta) Newton from the other end of the
             # bracket still points at the root, which lies where F rises.

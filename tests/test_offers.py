@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 from helpers import random_bounds, random_sides, value
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import minimize
 
@@ -25,6 +25,7 @@ from sim.single_segment import (
     best_value_single,
     compile_planned,
     compile_single,
+    plateau_edge,
     segment_plan,
     solve_single,
     value_other,
@@ -423,7 +424,7 @@ def test_single_segment_solver_is_the_general_solver_bit_for_bit(problem, theta,
     assert (flat is not None) == all(len(segments) == 1 for segments in problem_)
     if flat is not None:
         x, own, other, slope = solve(problem_, theta)
-        assert solve_single(flat, theta) == (x, own, slope)
+        assert solve_single(flat, theta)[:3] == (x, own, slope)
         assert value_other(flat, x) == other
 
 
@@ -474,3 +475,82 @@ def test_total_is_the_sum_of_the_sector_functions(problem):
     for f, xj in zip(fs, x, strict=True):
         expected += f(xj)
     assert total(fs, x, 0.25) == expected
+
+
+def _states(flat, theta):
+    """Which bound each sector sits at (or 'in' when interior) at ``theta``."""
+    x, _, _, _ = solve_single(flat, theta)
+    return [
+        "lo" if v == s[0] else "hi" if v == s[1] else "in" for v, s in zip(x, flat, strict=True)
+    ]
+
+
+@given(offer_problem(), st.floats(0.05, 0.95), st.booleans())
+@settings(max_examples=200, deadline=None)
+def test_curvature_is_the_derivative_of_the_slope(problem, theta, narrow):
+    """``solve_single``'s curvature is ``d2F/dtheta2`` (Halley's step relies on it): it matches
+    a central difference of its slope wherever no sector changes state nearby."""
+    fs, hs, _, lo, hi, _ = problem
+    if narrow:
+        lo, hi = list(lo), list(hi)
+        for j, f in enumerate(fs):
+            hi[j] = min(max(hi[j], lo[j]), f.breaks[f.segment(lo[j]) + 1])
+    flat = compile_single(hs, fs, lo, hi)
+    assume(flat is not None)
+    step = 1e-5
+    assume(_states(flat, theta - step) == _states(flat, theta) == _states(flat, theta + step))
+    _, _, slope, curvature = solve_single(flat, theta)
+    _, f_minus, s_minus, _ = solve_single(flat, theta - step)
+    _, f_plus, s_plus, _ = solve_single(flat, theta + step)
+    scale = 1.0 + abs(slope) + abs(curvature)
+    assert (f_plus - f_minus) / (2 * step) == pytest.approx(slope, rel=1e-4, abs=1e-6 * scale)
+    assert (s_plus - s_minus) / (2 * step) == pytest.approx(curvature, rel=1e-3, abs=1e-4 * scale)
+
+
+def test_plateau_edge_by_hand():
+    """One sector, H = x - x**2 (wants 0.5), F = x (wants 1), bounds [0.7, 0.9].
+
+    The optimum of (1 - t) H + t F is x = 0.5 + t / (2 (1 - t)): at t = 0.1 it lies below the
+    bounds, so the sector sits at 0.7, and it leaves 0.7 where (1 - t)(1 - 1.4) + t = 0,
+    t = 2/7."""
+    b = (0.0, 1.0)
+    hs = [Piecewise(b, [0.0], [1.0], [-1.0])]
+    fs = [Piecewise(b, [0.0], [1.0], [0.0])]
+    flat = compile_single(hs, fs, [0.7], [0.9])
+    assert _states(flat, 0.1) == ["lo"]
+    edge, slope = plateau_edge(flat, 0.1, down=False)
+    assert edge == pytest.approx(2.0 / 7.0)
+    # Nothing moves before the edge; past it the sector moves, at the slope promised.
+    assert solve_single(flat, edge - 1e-6)[0] == [0.7]
+    _, f_a, _, _ = solve_single(flat, edge + 1e-7)
+    _, f_b, _, _ = solve_single(flat, edge + 2e-7)
+    assert (f_b - f_a) / 1e-7 == pytest.approx(slope, rel=1e-4)
+    # Going down from the lower bound there is no edge (the sector only goes further down),
+    # and an interior point is no plateau.
+    assert plateau_edge(flat, 0.1, down=True) is None
+    assert _states(flat, 0.35) == ["in"]
+    assert plateau_edge(flat, 0.35, down=False) is None
+
+
+@given(offer_problem(), st.floats(0.01, 0.99), st.booleans())
+@settings(max_examples=200, deadline=None)
+def test_plateau_edge_is_where_the_first_sector_moves(problem, theta, down):
+    """From a plateau, every sector stays put up to the edge, and some sector moves past it."""
+    fs, hs, _, lo, hi, _ = problem
+    lo, hi = list(lo), list(hi)
+    for j, f in enumerate(fs):
+        hi[j] = min(max(hi[j], lo[j]), f.breaks[f.segment(lo[j]) + 1])
+    flat = compile_single(hs, fs, lo, hi)
+    assume(flat is not None and "in" not in _states(flat, theta))
+    found = plateau_edge(flat, theta, down)
+    assume(found is not None)
+    edge, slope = found
+    assert (edge <= theta) if down else (edge >= theta)
+    assert slope >= 0.0
+    gap = 1e-7
+    assume(abs(edge - theta) > 2 * gap and gap < edge < 1.0 - gap)
+    inside = edge + gap if down else edge - gap
+    beyond = edge - gap if down else edge + gap
+    x_theta = solve_single(flat, theta)[0]
+    assert solve_single(flat, inside)[0] == x_theta
+    assert solve_single(flat, beyond)[0] != x_theta
