@@ -20,7 +20,7 @@ from sim.offers import (
     solve,
     solve_at,
 )
-from sim.single_segment import Plan, compile_planned, compile_single, solve_single, value_other
+from sim.single_segment import Plan, compile_planned, compile_single, values_single
 from sim.utility import Piecewise, total
 
 
@@ -104,8 +104,7 @@ def _zone_two(
     ends: dict[str, tuple[float, float]] = {}
     for _ in range(64):
         if flat is not None:  # the same floats as solve, faster
-            x, fa, _, _ = solve_single(flat, t)
-            fb = value_other(flat, x)
+            fa, fb = values_single(flat, t)
         else:
             _, fa, fb, _ = solve(problem, t)
         sa = fa + a.constant - a.floor

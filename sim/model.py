@@ -118,6 +118,7 @@ class NegotiationModel(mesa.Model):
         self.governments_by_name: dict[str, Government] = {
             p: Government(self, p, party) for p, party in self.spec.parties.items()
         }
+        self.governments_in_order = list(self.governments_by_name.values())  # party order
         self.lobbies_by_name: dict[str, Lobby] = {}
         for name, lobby_spec in self.spec.lobbies.items():
             lobby = Lobby(self, name, lobby_spec)
@@ -256,7 +257,7 @@ class NegotiationModel(mesa.Model):
         """
         return [
             Side(g.sector_utilities, g.strategic_value, g.floor, g.disagreement)
-            for g in (self.governments_by_name[p] for p in self.party_names)
+            for g in self.governments_in_order
         ]
 
     def update_zone(self) -> None:

@@ -136,6 +136,28 @@ def solve_single(
     return xs, own, slope, curvature
 
 
+def values_single(flat: Sequence[Single], theta: float) -> tuple[float, float]:
+    """F and H at the optimum for ``theta``: ``solve_single``'s F and ``value_other``'s H.
+
+    The zone check needs only the two values, so one loop sums both (each in sector order,
+    hence the same floats) without building ``x`` or the slope.
+    """
+    wh = 1.0 - theta
+    own = other = 0.0
+    for s_lo, s_hi, hc, hp, hq, fc, fp, fq in flat:
+        p = wh * hp + theta * fp
+        q2 = 2.0 * (wh * hq + theta * fq)
+        if p + q2 * s_hi >= 0.0:
+            x = s_hi
+        elif p + q2 * s_lo <= 0.0:
+            x = s_lo
+        else:
+            x = -p / q2
+        own += fc + x * (fp + fq * x)
+        other += hc + x * (hp + hq * x)
+    return own, other
+
+
 def plateau_edge(flat: Sequence[Single], theta: float, down: bool) -> tuple[float, float] | None:
     """Where a plateau of ``F(theta)`` ends, going down or up, and the slope ``F`` takes there.
 

@@ -29,6 +29,7 @@ from sim.single_segment import (
     segment_plan,
     solve_single,
     value_other,
+    values_single,
 )
 from sim.utility import Piecewise, economic_term, total
 
@@ -426,6 +427,7 @@ def test_single_segment_solver_is_the_general_solver_bit_for_bit(problem, theta,
         x, own, other, slope = solve(problem_, theta)
         assert solve_single(flat, theta)[:3] == (x, own, slope)
         assert value_other(flat, x) == other
+        assert values_single(flat, theta) == (own, other)
 
 
 @given(offer_problem(), st.booleans())
