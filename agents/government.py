@@ -17,8 +17,10 @@ if TYPE_CHECKING:
     from sim.schema import PartySpec
 
 
-_SegmentPlan = tuple[float, float, float, list[tuple[int, float, float, float]]]
-"""One segment of one sector: economic ``c, p, q`` and ``(lobby index, c, p, q)`` per term."""
+_Term = tuple[int, float, float, float]
+_SegmentPlan = tuple[list[float], list[float], list[float], int, float, float, float, list[_Term]]
+"""One segment of one sector that some lobby has a stake in: the utility's ``c, p, q`` lists and
+the segment's index in them, the economic ``c, p, q``, and ``(lobby index, c, p, q)`` per term."""
 
 
 class Government(Agent):
@@ -103,7 +105,7 @@ class Government(Agent):
         self.lobbies: list[Lobby] = []
         self.reacting_lobbies = False  # any of its lobbies mobilises against a tentative deal
         self.version = 0  # rises whenever the mandate is rebuilt: others cache what they derive
-        self._plan: list[list[_SegmentPlan]] | None = None
+        self._plan: list[_SegmentPlan] | None = None
         self.sector_utilities: list[Piecewise] = [e.copy() for e in self.economics]
         self._status_quo = sum(u.c[0] for u in self.sector_utilities)
         self.last_ratifier_gain: float | None = None
@@ -171,30 +173,34 @@ class Government(Agent):
         weights = [multiplier * self.weight_of(lb) for lb in self.lobbies]
         if self._plan is None:
             self._plan = [
-                [
-                    (
-                        econ.c[i],
-                        econ.p[i],
-                        econ.q[i],
-                        [
-                            (k, lb.terms[j].c[i], lb.terms[j].p[i], lb.terms[j].q[i])
-                            for k, lb in enumerate(self.lobbies)
-                            if lb.terms[j] is not None
-                        ],
-                    )
-                    for i in range(len(econ.c))
-                ]
+                (
+                    u.c,
+                    u.p,
+                    u.q,
+                    i,
+                    econ.c[i],
+                    econ.p[i],
+                    econ.q[i],
+                    [
+                        (k, lb.terms[j].c[i], lb.terms[j].p[i], lb.terms[j].q[i])
+                        for k, lb in enumerate(self.lobbies)
+                        if lb.terms[j] is not None
+                    ],
+                )
                 for j, econ in enumerate(self.economics)
+                for u in (self.sector_utilities[j],)
+                for i in range(len(econ.c))
+                if any(lb.terms[j] is not None for lb in self.lobbies)
             ]
-        for u, segments in zip(self.sector_utilities, self._plan, strict=True):
-            c, p, q = u.c, u.p, u.q
-            for i, (ci, pi, qi, terms) in enumerate(segments):
-                for k, tc, tp, tq in terms:
-                    w = weights[k]
-                    ci -= w * tc
-                    pi -= w * tp
-                    qi -= w * tq
-                c[i], p[i], q[i] = ci, pi, qi
+        # Segments no lobby has a stake in keep their economic coefficients: they are not
+        # in the plan.
+        for c, p, q, i, ci, pi, qi, terms in self._plan:
+            for k, tc, tp, tq in terms:
+                w = weights[k]
+                ci -= w * tc
+                pi -= w * tp
+                qi -= w * tq
+            c[i], p[i], q[i] = ci, pi, qi
         self._status_quo = sum([u.c[0] for u in self.sector_utilities])
         self.version += 1
 

@@ -125,14 +125,8 @@ class Lobby(Agent):
     def crosses_red_line(self, x: Sequence[float], tol: float) -> bool:
         """True if ``x`` goes past one of its red lines in the direction it fears."""
         if self.wants == "protection":
-            for j, line in self.lines:
-                if x[j] > line + tol:
-                    return True
-            return False
-        for j, line in self.lines:
-            if x[j] < line - tol:
-                return True
-        return False
+            return any(x[j] > line + tol for j, line in self.lines)
+        return any(x[j] < line - tol for j, line in self.lines)
 
     # -- what it does ----------------------------------------------------------------------
 

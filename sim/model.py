@@ -296,11 +296,17 @@ class NegotiationModel(mesa.Model):
         for party, offer in offers:
             self._table_offer(party, offer)
         self.tabled = offers
-        on_table = [(p, x) for p, x in self.table.items() if x is not None]
-        # Its author's verdict last: the others' usually settles it sooner (same answer).
-        agreed = [
-            (p, x) for p, x in on_table if all(reps[q].accepts(x) for q in self.verdict_order[p])
-        ]
+        # Every offer on the table, put to every side; its author's verdict last: the others'
+        # usually settles it sooner (the same answer).
+        agreed = []
+        for p, x in self.table.items():
+            if x is None:
+                continue
+            for q in self.verdict_order[p]:
+                if not reps[q].accepts(x):
+                    break
+            else:
+                agreed.append((p, x))
         if not agreed:
             self.status = "countered" if self.zone else "stalled"
             return
