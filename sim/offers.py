@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from sim.single_segment import (
     Plan,
+    Single,
     compile_planned,
     compile_single,
     plateau_edge,
@@ -32,24 +32,46 @@ from sim.utility import Piecewise, total
 THETA_OWN = 1.0 - 1e-9  # "only my own utility", with ties broken toward the other side
 
 
-@dataclass(slots=True)
 class OfferResult:
     """What the search found.
 
     Attributes:
         x: The offer, one value in [0, 1] per sector.
         own: Proposer's utility ``F(x)``.
-        other: ``H(x)``, the (modelled) utility of the other side(s).
+        other: ``H(x)``, the (modelled) utility of the other side(s); on a one-segment problem
+            summed when first read (a negotiator's own offer search never reads it).
         feasible: False when even the proposer's best deal falls short of ``A``.
         theta: Final weight on ``F``; a good warm start for the next search.
 
     """
 
-    x: list[float]
-    own: float
-    other: float
-    feasible: bool
-    theta: float
+    __slots__ = ("_flat", "_other", "feasible", "own", "theta", "x")
+
+    def __init__(
+        self,
+        x: list[float],
+        own: float,
+        other: float | None,
+        feasible: bool,
+        theta: float,
+        flat: Sequence[Single] | None = None,
+    ) -> None:
+        self.x, self.own, self.feasible, self.theta = x, own, feasible, theta
+        self._other, self._flat = other, flat
+
+    @property
+    def other(self) -> float:
+        """``H(x)``, summed on first reading when the search left it for later."""
+        if self._other is None:
+            assert self._flat is not None
+            self._other = value_other(self._flat, self.x)
+        return self._other
+
+    def __repr__(self) -> str:
+        return (
+            f"OfferResult(x={self.x!r}, own={self.own!r}, other={self.other!r}, "
+            f"feasible={self.feasible!r}, theta={self.theta!r})"
+        )
 
 
 def sector_argmax(
@@ -254,7 +276,8 @@ def best_offer(
     t_lo, t_hi = 0.0, THETA_OWN
     x_lo: list[float] | None = None
     x_hi: list[float] | None = None
-    g_lo = g_hi = f_hi = h_hi = 0.0
+    g_lo = g_hi = f_hi = 0.0
+    h_hi: float | None = None
     s_lo = s_hi = 0.0  # dF/dtheta at the bracket's ends (0 on a plateau)
     t = theta0 if theta0 is not None and 0.0 < theta0 < THETA_OWN else 0.5
     reach = 0.05  # first stride when no Newton step can bracket the root
@@ -281,9 +304,7 @@ def best_offer(
         else:
             t_lo, x_lo, g_lo, s_lo = t, x, g, slope
             if t == THETA_OWN:
-                h = value_other(flat, x) if flat is not None else h
-                assert h is not None
-                return OfferResult(x, f, h, False, THETA_OWN)
+                return OfferResult(x, f, h, False, THETA_OWN, flat)
         r2, r1, r0 = r1, r0, abs(g)
         w2, w1, w0 = w1, w0, t_hi - t_lo
         bracketed = x_lo is not None and x_hi is not None
@@ -319,8 +340,6 @@ def best_offer(
             t = max(t - reach, 0.0)
             reach *= 4.0
     assert x_hi is not None
-    if flat is not None:
-        h_hi = value_other(flat, x_hi)
     if g_hi > tol and x_lo is not None:
         # Close the bracket on the segment between its ends: F is concave, so the point where
         # the linear interpolation of F reaches A has F >= A.
@@ -330,7 +349,8 @@ def best_offer(
         x_hi = [a + w * (b - a) for a, b in zip(x_lo, x_hi, strict=True)]
         f_hi = total(fs, x_hi)
         h_hi = total(hs, x_hi) if h_scale is None else _scaled_value(hs, h_scale, x_hi)
-    return OfferResult(x_hi, f_hi, h_hi, True, t_hi)
+        flat = None
+    return OfferResult(x_hi, f_hi, h_hi if flat is None else None, True, t_hi, flat)
 
 
 def best_value(fs: Sequence[Piecewise], lo: Sequence[float], hi: Sequence[float]) -> float:
