@@ -20,7 +20,14 @@ from sim.offers import (
     solve,
     solve_at,
 )
-from sim.single_segment import Plan, compile_planned, compile_single, values_single
+from sim.single_segment import (
+    Plan,
+    compile_planned,
+    compile_single,
+    solve_single,
+    value_other,
+    values_single,
+)
 from sim.utility import Piecewise, total
 
 
@@ -197,7 +204,8 @@ def nash_solution(
     ends, along which both utilities are affine, so the product is a parabola maximised in
     closed form. None when no deal gives both sides more than no deal.
     """
-    problem = compile_problem(b.utilities, a.utilities, lo, hi)
+    flat = compile_single(b.utilities, a.utilities, lo, hi)
+    problem = compile_problem(b.utilities, a.utilities, lo, hi) if flat is None else []
     da, db = a.disagreement - a.constant, b.disagreement - b.constant
     t_lo, t_hi = 0.0, THETA_OWN
     # Bracket ends: (x, g_a, g_b, phi); phi is None where one side gains nothing (the root is
@@ -207,7 +215,11 @@ def nash_solution(
     best: tuple[float, list[float]] = (0.0, [])
     t, side, widths, exact = 0.5, 0, [1.0], False
     for _ in range(200):
-        x, fa, fb, _ = solve(problem, t)
+        if flat is not None:  # the same floats as solve, faster
+            x, fa, _, _ = solve_single(flat, t)
+            fb = value_other(flat, x)
+        else:
+            x, fa, fb, _ = solve(problem, t)
         ga, gb = fa - da, fb - db
         if ga <= 0.0 and gb <= 0.0:
             return None  # this weighted optimum beats every deal with both gains positive
