@@ -5,8 +5,9 @@ to 2x from one day to the next, so two versions of the code compared days apart,
 minutes apart, can differ by more than the change being measured. The number of machine
 instructions a run executes does not drift with the machine's load or speed; what noise is
 left comes from where the interpreter's objects land in memory (hash tables keyed by object
-identity; string hashing is fixed here by ``PYTHONHASHSEED=0``): about 30 M instructions in a
-whole count, that is 0.2 M a run over the default 150 runs (under 1%). It is not a wall time
+identity; string hashing is fixed here by ``PYTHONHASHSEED=0``): the same code counted twice,
+or two copies of one tree, differ by up to 1.5% a run (benchmarks/README.md), so versions
+closer than about 2% cannot be told apart. It is not a wall time
 (cache misses and mispredictions are not in it), but between two versions of the same
 pure-Python model it tracks the time closely, and it lets a change of a few percent be seen.
 
@@ -18,7 +19,7 @@ first runs' one-off costs cancel. Usage::
     git worktree add /tmp/negsim-old 910b0af                                # an older version
     .venv/bin/python benchmarks/bench_instructions.py --tree /tmp/negsim-old --tree .
 
-Needs ``valgrind`` (Debian: ``apt-get install valgrind``); about 5 minutes per tree.
+Needs ``valgrind`` (Debian: ``apt-get install valgrind``); about 3 minutes per tree.
 """
 
 from __future__ import annotations
