@@ -172,26 +172,16 @@ class Government(Agent):
         multiplier = self.mandate_multiplier()
         weights = [multiplier * self.weight_of(lb) for lb in self.lobbies]
         if self._plan is None:
-            self._plan = [
-                (
-                    u.c,
-                    u.p,
-                    u.q,
-                    i,
-                    econ.c[i],
-                    econ.p[i],
-                    econ.q[i],
-                    [
-                        (k, lb.terms[j].c[i], lb.terms[j].p[i], lb.terms[j].q[i])
-                        for k, lb in enumerate(self.lobbies)
-                        if lb.terms[j] is not None
-                    ],
-                )
-                for j, econ in enumerate(self.economics)
-                for u in (self.sector_utilities[j],)
-                for i in range(len(econ.c))
-                if any(lb.terms[j] is not None for lb in self.lobbies)
-            ]
+            self._plan = []
+            for j, (econ, u) in enumerate(zip(self.economics, self.sector_utilities, strict=True)):
+                staked = [
+                    (k, lb.terms[j]) for k, lb in enumerate(self.lobbies) if lb.terms[j] is not None
+                ]
+                if not staked:
+                    continue
+                for i in range(len(econ.c)):
+                    terms = [(k, term.c[i], term.p[i], term.q[i]) for k, term in staked]
+                    self._plan.append((u.c, u.p, u.q, i, econ.c[i], econ.p[i], econ.q[i], terms))
         # Segments no lobby has a stake in keep their economic coefficients: they are not
         # in the plan.
         for c, p, q, i, ci, pi, qi, terms in self._plan:

@@ -349,8 +349,8 @@ def best_offer(
         x_hi = [a + w * (b - a) for a, b in zip(x_lo, x_hi, strict=True)]
         f_hi = total(fs, x_hi)
         h_hi = total(hs, x_hi) if h_scale is None else _scaled_value(hs, h_scale, x_hi)
-        flat = None
-    return OfferResult(x_hi, f_hi, h_hi if flat is None else None, True, t_hi, flat)
+    # On a one-segment problem H is left for OfferResult to sum if it is ever read.
+    return OfferResult(x_hi, f_hi, h_hi, True, t_hi, flat)
 
 
 def best_value(fs: Sequence[Piecewise], lo: Sequence[float], hi: Sequence[float]) -> float:
